@@ -1,0 +1,101 @@
+"""The engine registry: names, aliases, lazy import and availability.
+
+Each engine is one module exposing ``NAME``, ``FRAMEWORK``, ``make_trainer`` and
+``predict``; heavy frameworks are imported only when the engine is first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from types import ModuleType
+
+from galton.errors import BackendUnavailableError
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the registry knows about an engine before importing it."""
+
+    name: str
+    module: str
+    framework: str
+    install: str
+    note: str = ""
+
+
+ENGINES: dict[str, EngineInfo] = {
+    e.name: e
+    for e in [
+        EngineInfo(
+            "numpy",
+            "galton.backends.numpy_engine",
+            "numpy",
+            "pip install galton",
+            "hand-written forward and backward passes: the reference engine",
+        ),
+        EngineInfo(
+            "torch",
+            "galton.backends.torch_engine",
+            "torch",
+            "pip install torch==2.13.0 && pip install 'galton[torch]'",
+            "PyTorch autograd and torch.optim",
+        ),
+        EngineInfo(
+            "tensorflow",
+            "galton.backends.tensorflow_engine",
+            "tensorflow",
+            "pip install 'galton[tensorflow]'",
+            "planned: joins in the engines issue",
+        ),
+        EngineInfo(
+            "pytensor",
+            "galton.backends.pytensor_engine",
+            "pytensor",
+            "pip install 'galton[pytensor]'",
+            "Theano's maintained successor (theano 1.0.5 cannot import with NumPy 2); planned",
+        ),
+        EngineInfo(
+            "jax",
+            "galton.backends.jax_engine",
+            "jax",
+            "pip install 'galton[jax]'",
+            "planned: joins in the engines issue",
+        ),
+    ]
+}
+ALIASES = {"theano": "pytensor", "pytorch": "torch", "tf": "tensorflow", "np": "numpy"}
+
+
+def canonical_name(name: str) -> str:
+    """The registry name for ``name`` or one of its aliases (``theano`` -> ``pytensor``)."""
+    key = ALIASES.get(name.lower(), name.lower())
+    if key not in ENGINES:
+        known = ", ".join([*ENGINES, *ALIASES])
+        raise BackendUnavailableError(f"unknown backend '{name}' (known: {known})")
+    return key
+
+
+def unavailable_reason(name: str) -> str | None:
+    """Why an engine cannot be used here, or None when it can."""
+    info = ENGINES[canonical_name(name)]
+    if importlib.util.find_spec(info.framework) is None:
+        return f"{info.framework} is not installed; install with: {info.install}"
+    if importlib.util.find_spec(info.module) is None:
+        return f"galton's {info.name} engine is not implemented in this version yet"
+    return None
+
+
+def get_backend(name: str) -> ModuleType:
+    """Import and return the engine module for ``name`` (alias allowed)."""
+    key = canonical_name(name)
+    reason = unavailable_reason(key)
+    if reason:
+        raise BackendUnavailableError(f"backend '{name}' is unavailable: {reason}")
+    try:
+        return importlib.import_module(ENGINES[key].module)
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"backend '{name}' failed to import ({exc}); reinstall with: {ENGINES[key].install}"
+        ) from None

@@ -1,0 +1,159 @@
+"""The NumPy engine: forward and backward passes written by hand; the reference for the others."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from galton.backends.common import is_weight
+from galton.spec import NetworkSpec, TrainConfig
+
+NAME = "numpy"
+FRAMEWORK = "numpy"
+
+
+def _activate(z: np.ndarray, name: str) -> np.ndarray:
+    if name == "relu":
+        return np.maximum(z, 0)
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    if name == "silu":
+        return z / (1 + np.exp(-z))
+    return z
+
+
+def _activation_grad(z: np.ndarray, name: str) -> np.ndarray:
+    """Derivative of the activation at ``z`` (relu'(0) = 0, as in the other engines)."""
+    if name == "relu":
+        return (z > 0).astype(z.dtype)
+    if name == "tanh":
+        return 1 - np.tanh(z) ** 2
+    if name == "sigmoid":
+        s = 1 / (1 + np.exp(-z))
+        return s * (1 - s)
+    if name == "silu":
+        s = 1 / (1 + np.exp(-z))
+        return s * (1 + z * (1 - s))
+    return np.ones_like(z)
+
+
+def _loss_and_dpred(pred: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[float, np.ndarray]:
+    """Mean loss over the batch and its derivative with respect to each prediction."""
+    err = pred - y
+    n = err.shape[0]
+    if cfg.loss == "mse":
+        return float(np.mean(err**2)), 2 * err / n
+    if cfg.loss == "mae":
+        return float(np.mean(np.abs(err))), np.sign(err) / n
+    delta = cfg.huber_delta
+    small = np.abs(err) <= delta
+    loss = np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))
+    return float(np.mean(loss)), np.where(small, err, delta * np.sign(err)) / n
+
+
+def forward(
+    params: list[np.ndarray], X: np.ndarray, activation: str
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
+    """Predictions of shape (n,) and the per-layer (input, pre-activation) cache."""
+    h = X
+    cache = []
+    n_layers = len(params) // 2
+    for layer in range(n_layers):
+        z = h @ params[2 * layer] + params[2 * layer + 1]
+        cache.append((h, z))
+        h = _activate(z, activation) if layer < n_layers - 1 else z
+    return h[:, 0], cache
+
+
+def backward(
+    params: list[np.ndarray], cache: list, dpred: np.ndarray, activation: str
+) -> list[np.ndarray]:
+    """Gradients of the loss with respect to every parameter, given dloss/dprediction (n,)."""
+    grads: list[np.ndarray] = [np.empty(0)] * len(params)
+    delta = dpred[:, None]
+    for layer in range(len(cache) - 1, -1, -1):
+        h, _ = cache[layer]
+        grads[2 * layer] = h.T @ delta
+        grads[2 * layer + 1] = delta.sum(axis=0)
+        if layer > 0:
+            delta = (delta @ params[2 * layer].T) * _activation_grad(cache[layer - 1][1], activation)
+    return grads
+
+
+def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    cast = [np.asarray(p, dtype=dtype) for p in params]
+    return forward(cast, np.asarray(X, dtype=dtype), net.activation)[0].astype(np.float64)
+
+
+class NumpyTrainer:
+    """Plain NumPy training state: parameters and optimizer moments."""
+
+    def __init__(
+        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+    ) -> None:
+        self.net, self.cfg = net, cfg
+        self.dtype = np.dtype(cfg.dtype)
+        self.X = np.asarray(X, dtype=self.dtype)
+        self.y = np.asarray(y, dtype=self.dtype)
+        self.set_params(params)
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.t = 0
+
+    def _objective(self, params, X, y) -> tuple[float, list[np.ndarray]]:
+        pred, cache = forward(params, X, self.net.activation)
+        loss, dpred = _loss_and_dpred(pred, y, self.cfg)
+        return loss, backward(params, cache, dpred, self.net.activation)
+
+    def step(self, batch: np.ndarray, lr: float) -> float:
+        cfg = self.cfg
+        loss, grads = self._objective(self.params, self.X[batch], self.y[batch])
+        self.t += 1
+        wd = cfg.weight_decay
+        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+            decay = wd if is_weight(i) else 0.0
+            if cfg.optimizer == "sgd":
+                g = g + decay * p
+                self.m[i] = g if self.t == 1 else cfg.momentum * self.m[i] + g
+                p -= lr * self.m[i]
+                continue
+            if cfg.optimizer == "adamw":
+                p *= 1 - lr * decay
+            else:
+                g = g + decay * p
+            b1, b2, eps = 0.9, 0.999, 1e-8
+            self.m[i] = b1 * self.m[i] + (1 - b1) * g
+            self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
+            m_hat = self.m[i] / (1 - b1**self.t)
+            v_hat = self.v[i] / (1 - b2**self.t)
+            p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        return loss
+
+    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        cast = [np.asarray(p, dtype=self.dtype) for p in params]
+        loss, grads = self._objective(cast, self.X, self.y)
+        wd = self.cfg.weight_decay
+        for i, p in enumerate(cast):
+            if wd and is_weight(i):
+                loss += 0.5 * wd * float(np.sum(p * p))
+                grads[i] = grads[i] + wd * p
+        return float(loss), [g.astype(np.float64) for g in grads]
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
+        pred, _ = forward(self.params, np.asarray(X, dtype=self.dtype), self.net.activation)
+        return _loss_and_dpred(pred, np.asarray(y, dtype=self.dtype), self.cfg)[0]
+
+    def get_params(self) -> list[np.ndarray]:
+        return [p.astype(np.float64) for p in self.params]
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        self.params = [np.array(p, dtype=self.dtype) for p in params]
+
+
+def make_trainer(
+    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+) -> NumpyTrainer:
+    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
+    return NumpyTrainer(net, params, cfg, X, y)

@@ -1,0 +1,123 @@
+"""The PyTorch engine: autograd for gradients, ``torch.optim`` for the updates."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from galton.backends.common import is_weight
+from galton.spec import NetworkSpec, TrainConfig
+
+NAME = "torch"
+FRAMEWORK = "torch"
+
+_ACTIVATIONS = {
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "silu": F.silu,
+    "identity": lambda z: z,
+}
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _forward(params: list[torch.Tensor], X: torch.Tensor, activation: str) -> torch.Tensor:
+    act = _ACTIVATIONS[activation]
+    h = X
+    n_layers = len(params) // 2
+    for layer in range(n_layers):
+        h = h @ params[2 * layer] + params[2 * layer + 1]
+        if layer < n_layers - 1:
+            h = act(h)
+    return h[:, 0]
+
+
+def _loss(pred: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    if cfg.loss == "mse":
+        return F.mse_loss(pred, y)
+    if cfg.loss == "mae":
+        return F.l1_loss(pred, y)
+    return F.huber_loss(pred, y, delta=cfg.huber_delta)
+
+
+def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    tdtype = _DTYPES[dtype]
+    with torch.no_grad():
+        tensors = [torch.as_tensor(np.asarray(p), dtype=tdtype) for p in params]
+        out = _forward(tensors, torch.as_tensor(np.asarray(X), dtype=tdtype), net.activation)
+    return out.numpy().astype(np.float64)
+
+
+class TorchTrainer:
+    """Leaf tensors for the parameters and one ``torch.optim`` optimizer over them."""
+
+    def __init__(
+        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+    ) -> None:
+        self.net, self.cfg = net, cfg
+        self.dtype = _DTYPES[cfg.dtype]
+        self.X = torch.as_tensor(np.asarray(X), dtype=self.dtype)
+        self.y = torch.as_tensor(np.asarray(y), dtype=self.dtype)
+        self.params = [
+            torch.tensor(np.asarray(p), dtype=self.dtype, requires_grad=True) for p in params
+        ]
+        self.optimizer = self._make_optimizer() if cfg.optimizer != "lbfgs" else None
+
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        cfg = self.cfg
+        groups = [
+            {"params": [p for i, p in enumerate(self.params) if is_weight(i)]},
+            {"params": [p for i, p in enumerate(self.params) if not is_weight(i)]},
+        ]
+        groups[0]["weight_decay"] = cfg.weight_decay
+        groups[1]["weight_decay"] = 0.0
+        lr = cfg.learning_rate
+        if cfg.optimizer == "sgd":
+            return torch.optim.SGD(groups, lr=lr, momentum=cfg.momentum)
+        if cfg.optimizer == "adamw":
+            return torch.optim.AdamW(groups, lr=lr, eps=1e-8)
+        return torch.optim.Adam(groups, lr=lr, eps=1e-8)
+
+    def step(self, batch: np.ndarray, lr: float) -> float:
+        assert self.optimizer is not None
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        index = torch.from_numpy(np.asarray(batch))
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = _loss(_forward(self.params, self.X[index], self.net.activation), self.y[index], self.cfg)
+        loss.backward()
+        self.optimizer.step()
+        return float(loss.detach())
+
+    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        tensors = [
+            torch.tensor(np.asarray(p), dtype=self.dtype, requires_grad=True) for p in params
+        ]
+        loss = _loss(_forward(tensors, self.X, self.net.activation), self.y, self.cfg)
+        wd = self.cfg.weight_decay
+        if wd:
+            loss = loss + 0.5 * wd * sum((p * p).sum() for i, p in enumerate(tensors) if is_weight(i))
+        grads = torch.autograd.grad(loss, tensors)
+        return float(loss.detach()), [g.numpy().astype(np.float64) for g in grads]
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
+        with torch.no_grad():
+            pred = _forward(self.params, torch.as_tensor(np.asarray(X), dtype=self.dtype), self.net.activation)
+            return float(_loss(pred, torch.as_tensor(np.asarray(y), dtype=self.dtype), self.cfg))
+
+    def get_params(self) -> list[np.ndarray]:
+        return [p.detach().numpy().astype(np.float64) for p in self.params]
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        with torch.no_grad():
+            for tensor, value in zip(self.params, params, strict=True):
+                tensor.copy_(torch.as_tensor(np.asarray(value), dtype=self.dtype))
+
+
+def make_trainer(
+    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+) -> TorchTrainer:
+    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
+    return TorchTrainer(net, params, cfg, X, y)

@@ -1,0 +1,347 @@
+"""The ``galton`` command: argument parsing and printing only.
+
+User errors end with one line on stderr and exit status 2; ``--json`` prints exactly one
+JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from typer.exceptions import Abort, Exit, TyperException
+
+from galton.errors import GaltonError
+
+app = typer.Typer(
+    name="galton",
+    help="Least squares and neural networks side by side: does a neural network beat "
+    "linear regression on your data?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become null, arrays lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _emit_json(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(_clean(obj), indent=2) + "\n")
+
+
+def _warn_lines(caught: list[warnings.WarningMessage]) -> None:
+    for w in caught:
+        typer.echo(f"galton: warning: {w.message}", err=True)
+
+
+@app.command()
+def datasets(as_json: JsonOpt = False) -> None:
+    """List the bundled datasets (name, rows, columns, source, licence)."""
+    from galton.data.datasets import DATASETS
+
+    rows = []
+    for d in DATASETS.values():
+        frame = d.load()
+        rows.append(
+            {
+                "name": d.name, "rows": len(frame), "columns": len(frame.columns),
+                "target": d.target, "description": d.description, "source": d.source,
+                "licence": d.licence,
+            }
+        )  # fmt: skip
+    if as_json:
+        _emit_json({"datasets": rows})
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Bundled datasets")
+    for col in ("name", "rows", "columns", "target", "source", "licence"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["name"], str(r["rows"]), str(r["columns"]), r["target"], r["source"], r["licence"])
+    Console(width=160).print(table)
+
+
+@app.command()
+def backends(as_json: JsonOpt = False) -> None:
+    """List the five engines, whether each is usable here, and why not."""
+    from galton.backends import ALIASES, ENGINES, unavailable_reason
+
+    rows = []
+    for name, info in ENGINES.items():
+        reason = unavailable_reason(name)
+        aliases = [a for a, target in ALIASES.items() if target == name]
+        rows.append({"name": name, "aliases": aliases, "available": reason is None,
+                     "reason": reason, "about": info.note})  # fmt: skip
+    if as_json:
+        _emit_json({"backends": rows})
+        return
+    for r in rows:
+        alias = f" (alias: {', '.join(r['aliases'])})" if r["aliases"] else ""
+        status = "available" if r["available"] else f"unavailable: {r['reason']}"
+        typer.echo(f"{r['name']:<11}{status}{alias}\n{'':<11}{r['about']}")
+    typer.echo(
+        "\ntheano: the original theano 1.0.5 cannot import with NumPy 2 (its C code uses removed "
+        "APIs); PyTensor is its maintained successor and answers to the name 'theano'."
+    )
+
+
+def _missing_policy(drop_missing: bool, impute: str | None) -> str:
+    if drop_missing and impute:
+        raise GaltonError("choose one of --drop-missing and --impute, not both")
+    if impute and impute not in ("mean", "median"):
+        raise GaltonError(f"--impute must be mean or median, got '{impute}'")
+    return "drop" if drop_missing else (impute or "error")
+
+
+def _parse_hidden(text: str) -> tuple[int, ...]:
+    if not text.strip():
+        return ()
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise GaltonError(f"--hidden must be comma-separated layer widths like 64,64, got '{text}'") from None
+    if any(s <= 0 for s in sizes):
+        raise GaltonError(f"--hidden widths must be positive, got '{text}'")
+    return sizes
+
+
+def _model_json(model: Any) -> dict[str, Any]:
+    from galton.estimators import LinearRegression
+
+    out: dict[str, Any] = {
+        "model": "linear" if isinstance(model, LinearRegression) else
+        ("neuron" if not model.net_.hidden else "neural"),
+        "target": model.target_name_,
+        "features": model.feature_names_in_,
+        "n_samples": model.n_samples_,
+        "metrics": model.metrics_,
+        "fit_seconds": model.fit_seconds_,
+    }  # fmt: skip
+    if isinstance(model, LinearRegression):
+        ci = model.conf_int()
+        out["coefficients"] = [
+            {"term": name, "coef": model.params_[k], "std_err": model.bse_[k],
+             "t": model.tvalues_[k], "p": model.pvalues_[k], "ci_low": ci[k, 0],
+             "ci_high": ci[k, 1], "aliased": name in model.aliased_}  # fmt: skip
+            for k, name in enumerate(model.term_names_)
+        ]
+        out["statistics"] = {
+            "r_squared": model.rsquared_, "adj_r_squared": model.rsquared_adj_,
+            "residual_std_err": model.resid_std_err_, "f_statistic": model.fvalue_,
+            "f_pvalue": model.f_pvalue_, "log_likelihood": model.llf_, "aic": model.aic_,
+            "bic": model.bic_, "condition_number": model.condition_number_,
+            "rank": model.rank_, "rank_tol": model.rank_tol_, "solver": model.solver_,
+            "df_resid": model.results_.df_resid,
+        }  # fmt: skip
+    else:
+        cfg = model.train_config_
+        out.update(
+            backend=model.backend_, hidden=list(model.net_.hidden),
+            activation=model.net_.activation, solver=cfg.optimizer, loss=cfg.loss,
+            dtype=cfg.dtype, epochs=model.n_epochs_, best_epoch=model.best_epoch_,
+            history=model.history_,
+        )  # fmt: skip
+        if not model.net_.hidden:
+            out["coefficients"] = [{"term": "const", "coef": model.intercept_}] + [
+                {"term": n, "coef": c} for n, c in zip(model.feature_names_, model.coef_, strict=True)
+            ]
+    return out
+
+
+@app.command()
+def fit(
+    data: Annotated[str, typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name.")],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target column.")],
+    features: Annotated[str | None, typer.Option(help="Comma-separated feature columns (default: all others).")] = None,
+    model: Annotated[str, typer.Option(help="linear, neuron (one linear neuron) or neural.")] = "linear",
+    hidden: Annotated[str, typer.Option(help="Hidden layer widths for --model neural, e.g. 64,64.")] = "64,64",
+    backend: Annotated[str, typer.Option(help="Engine for neural models (see `galton backends`).")] = "numpy",
+    degree: Annotated[int, typer.Option(help="Polynomial degree for --model linear (raw powers).")] = 1,
+    no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit without an intercept.")] = False,
+    solver: Annotated[str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs.")] = "auto",
+    activation: Annotated[str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")] = "relu",
+    loss: Annotated[str, typer.Option(help="mse, mae or huber.")] = "mse",
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (L-BFGS: iterations).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    dtype: Annotated[str, typer.Option(help="float64 or float32 for neural models.")] = "float64",
+    drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Drop rows with missing values.")] = False,
+    impute: Annotated[str | None, typer.Option(help="Fill missing feature values: mean or median.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit a model and print its summary; save it with --out."""
+    from galton.data.loading import describe_source, read_table, split_target
+    from galton.estimators import LinearRegression, NeuralRegressor
+
+    missing = _missing_policy(drop_missing, impute)
+    if model not in ("linear", "neuron", "neural"):
+        raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
+    frame = read_table(data, fmt)
+    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    X, y = split_target(frame, target, chosen, describe_source(data))
+    if model == "linear":
+        estimator: Any = LinearRegression(fit_intercept=not no_intercept, degree=degree, missing=missing)
+    else:
+        estimator = NeuralRegressor(
+            hidden=() if model == "neuron" else _parse_hidden(hidden), activation=activation,
+            loss=loss, solver=solver, learning_rate=lr, max_epochs=epochs, dtype=dtype,
+            backend=backend, seed=seed, missing=missing, progress=False if quiet or as_json else None,
+        )  # fmt: skip
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.fit(X, y)
+    _warn_lines(caught)
+    if out is not None:
+        estimator.save(out)
+    if as_json:
+        _emit_json({**_model_json(estimator), "saved_to": str(out) if out else None})
+        return
+    typer.echo(estimator.summary())
+    if out is not None:
+        typer.echo(f"saved to {out}")
+
+
+def _write_table_atomic(frame: Any, path: Path) -> None:
+    """Write predictions as CSV (or Parquet/JSON Lines by extension) via a temporary file."""
+    suffix = path.suffix.lower()
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise GaltonError(f"{path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        if suffix in (".parquet", ".pq"):
+            frame.to_parquet(tmp, index=False)
+        elif suffix in (".jsonl", ".ndjson", ".json"):
+            frame.to_json(tmp, orient="records", lines=True)
+        elif suffix in (".tsv", ".tab"):
+            frame.to_csv(tmp, sep="\t", index=False)
+        else:
+            frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@app.command()
+def predict(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A model file saved by `galton fit --out`.")],
+    data: Annotated[str, typer.Argument(help="Rows to predict: a file or bundled dataset name.")],
+    interval: Annotated[float | None, typer.Option(help="Prediction interval level, e.g. 0.9.")] = None,
+    backend: Annotated[str | None, typer.Option(help="Run a neural model on another engine.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Input file format if the extension does not say.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Predict new rows (with intervals) from a saved model."""
+    from galton.data.loading import read_table
+    from galton.estimators import load
+
+    if interval is not None and not 0 < interval < 1:
+        raise GaltonError(f"--interval must be a level between 0 and 1, e.g. 0.9; got {interval}")
+    estimator = load(model_path, backend=backend)
+    frame = read_table(data, fmt)
+    frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    result = estimator.predict(frame, interval=interval) if interval else estimator.predict(frame)
+    column = f"predicted_{estimator.target_name_}"
+    table = frame.copy()
+    if interval:
+        pred, lower, upper = result
+        table[column], table["lower"], table["upper"] = pred, lower, upper
+    else:
+        pred = result
+        table[column] = pred
+    if out is not None:
+        _write_table_atomic(table, out)
+    if as_json:
+        body: dict[str, Any] = {"target": estimator.target_name_, "n": len(pred), "predictions": pred}
+        if interval:
+            body.update(interval=interval, lower=lower, upper=upper)
+        body["written_to"] = str(out) if out else None
+        _emit_json(body)
+        return
+    if out is not None:
+        typer.echo(f"wrote {len(pred)} predictions to {out}")
+        return
+    shown = [column, "lower", "upper"] if interval else [column]
+    typer.echo(table[shown].to_string(index=False))
+
+
+@app.command()
+def info(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """What a saved model is, how it was trained, and its metrics."""
+    from galton.estimators import load
+    from galton.io import read_model_file
+
+    meta, _ = read_model_file(model_path)
+    estimator = load(model_path)
+    body = {
+        **_model_json(estimator),
+        "file": str(model_path),
+        "format_version": meta["format_version"],
+        "galton_version": meta["galton_version"],
+        "parameters": meta["params"],
+    }
+    body.pop("history", None)
+    if as_json:
+        _emit_json(body)
+        return
+    typer.echo(
+        f"{model_path}: galton {body['model']} model (file format {body['format_version']}, "
+        f"written by galton {body['galton_version']})"
+    )
+    typer.echo(f"target {body['target']} from {', '.join(body['features'])}; "
+               f"trained on {body['n_samples']} rows in {body['fit_seconds']:.3g} s")  # fmt: skip
+    typer.echo(estimator.summary())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning user errors into one line and exit status 2."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except GaltonError as exc:
+        typer.echo(f"galton: error: {exc}", err=True)
+        sys.exit(2)
+    except Abort:
+        typer.echo("galton: aborted", err=True)
+        sys.exit(130)
+    except TyperException as exc:  # usage errors: unknown option, missing argument, ...
+        if exc.format_message():  # empty when bare `galton` already printed its help
+            typer.echo(f"galton: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except Exit as exc:
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

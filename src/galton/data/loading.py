@@ -1,0 +1,135 @@
+"""Reading tables from files, DataFrames, Arrow tables, arrays and bundled dataset names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from galton.data.datasets import DATASETS
+from galton.errors import DataError
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+
+
+def describe_source(source: Any) -> str:
+    """A short name for error messages: the path, the dataset name or the object type."""
+    if isinstance(source, str | Path):
+        return str(source)
+    if isinstance(source, pd.DataFrame) and "source" in source.attrs:
+        return str(source.attrs["source"])
+    return type(source).__name__
+
+
+def read_table(source: Any, fmt: str | None = None) -> pd.DataFrame:
+    """Read a table.
+
+    Parameters
+    ----------
+    source : path, bundled dataset name, DataFrame (pandas or polars), pyarrow Table,
+        ndarray of shape (n, k) or a dict of columns.
+    fmt : {"csv", "tsv", "parquet", "jsonl"}, optional
+        File format; sniffed from the extension when omitted.
+
+    Returns
+    -------
+    DataFrame with one row per observation.
+    """
+    if isinstance(source, pd.DataFrame):
+        return source.copy()
+    if isinstance(source, str | Path):
+        frame = _read_path(source, fmt)
+        frame.attrs["source"] = str(source)  # error messages name the file, not "DataFrame"
+        return frame
+    if isinstance(source, np.ndarray):
+        arr = source.reshape(-1, 1) if source.ndim == 1 else source
+        if arr.ndim != 2:
+            raise DataError(f"array input must be 1- or 2-dimensional, got shape {source.shape}")
+        return pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
+    if isinstance(source, dict):
+        return pd.DataFrame(source)
+    module = type(source).__module__.split(".")[0]
+    if module in ("polars", "pyarrow") and hasattr(source, "to_pandas"):
+        return source.to_pandas()
+    raise DataError(f"cannot read data from a {type(source).__name__}")
+
+
+def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
+    path = Path(source)
+    if not path.exists():
+        if str(source) in DATASETS:
+            return DATASETS[str(source)].load()
+        raise DataError(f"{source}: no such file or bundled dataset (see `galton datasets`)")
+    if path.is_dir():
+        raise DataError(f"{source}: is a directory, not a data file")
+    kind = fmt or FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"{source}: unknown file type '{path.suffix}'; use --format csv|tsv|parquet|jsonl"
+        )
+    try:
+        if kind == "csv":
+            frame = pd.read_csv(path)
+        elif kind == "tsv":
+            frame = pd.read_csv(path, sep="\t")
+        elif kind == "parquet":
+            frame = pd.read_parquet(path)
+        elif kind == "jsonl":
+            frame = pd.read_json(path, lines=True)
+        else:
+            raise DataError(f"{source}: unknown format '{kind}'; use csv, tsv, parquet or jsonl")
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{source}: the file is empty") from None
+    except Exception as exc:  # parsers raise many types; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{source}: cannot read as {kind}: {first}") from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{source}: no data rows")
+    return frame
+
+
+def split_target(
+    frame: pd.DataFrame, target: str, features: list[str] | None, source: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Split a table into feature columns and the target column, checking names.
+
+    Parameters
+    ----------
+    frame : DataFrame of shape (n, k)
+    target : str
+    features : list of str, optional
+        Default: every column except the target.
+    source : str
+        Name of the data for error messages.
+    """
+    columns = [str(c) for c in frame.columns]
+    frame = frame.set_axis(columns, axis=1)
+    if target not in columns:
+        raise DataError(f"{source}: no column '{target}' (columns: {', '.join(columns)})")
+    if features:
+        missing = [f for f in features if f not in columns]
+        if missing:
+            raise DataError(
+                f"{source}: no column {', '.join(repr(m) for m in missing)} "
+                f"(columns: {', '.join(columns)})"
+            )
+        if target in features:
+            raise DataError(f"{source}: column '{target}' is both the target and a feature")
+    else:
+        features = [c for c in columns if c != target]
+    if not features:
+        raise DataError(f"{source}: no feature columns besides the target '{target}'")
+    return frame[features], frame[target]

@@ -1,0 +1,195 @@
+"""Turning a table into a float64 matrix: types, one-hot categories, missing values.
+
+The fitted state is plain JSON so model files can hold it without pickle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from galton.errors import DataError
+
+MISSING_POLICIES = ("error", "drop", "mean", "median")
+_MISSING_HINT = "use --drop-missing or --impute mean|median (missing='drop'|'mean'|'median')"
+
+
+def _first_bad(values: pd.Series, bad: np.ndarray) -> str:
+    row = int(np.flatnonzero(bad)[0])
+    return f"row {row + 1} has {values.iloc[row]!r}"
+
+
+def numeric_column(values: pd.Series, name: str, source: str, role: str = "column") -> np.ndarray:
+    """A column as float64, or a one-line error naming the first non-numeric row.
+
+    Parameters
+    ----------
+    values : Series of length n
+    name, source : str
+        Column and data names for the message.
+    role : str
+        ``"target"`` or ``"column"``, for the message.
+    """
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype(np.float64).to_numpy()
+    if pd.api.types.is_numeric_dtype(values):
+        out = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        coerced = pd.to_numeric(values, errors="coerce")
+        bad = (coerced.isna() & values.notna()).to_numpy()
+        if bad.any():
+            what = "target" if role == "target" else "column"
+            raise DataError(
+                f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad)}"
+            )
+        out = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
+    infinite = np.isinf(out)
+    if infinite.any():
+        raise DataError(f"{source}: column '{name}' has an infinite value: {_first_bad(values, infinite)}")
+    return out
+
+
+def apply_missing_policy(
+    X: pd.DataFrame, y: pd.Series, policy: str, source: str
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Check for missing values and drop rows where the policy says so.
+
+    ``error`` raises naming the columns and row counts; ``drop`` drops incomplete rows;
+    ``mean``/``median`` keep rows (the preprocessor fills features) but drop rows whose
+    target is missing, since a target cannot be imputed.
+    """
+    if policy not in MISSING_POLICIES:
+        raise DataError(f"missing-value policy must be one of {MISSING_POLICIES}, got {policy!r}")
+    frame = X.assign(**{"\0target": y.to_numpy()})
+    counts = {str(c): int(n) for c, n in frame.isna().sum().items() if n}
+    if not counts:
+        return X, y
+    if policy == "error":
+        parts = [
+            f"'{c if c != chr(0) + 'target' else y.name}' ({n} row{'s' if n > 1 else ''})"
+            for c, n in counts.items()
+        ]
+        raise DataError(f"{source}: missing values in column {', '.join(parts)}; {_MISSING_HINT}")
+    keep = frame.notna().all(axis=1) if policy == "drop" else y.notna()
+    keep = keep.to_numpy()
+    if not keep.any():
+        raise DataError(f"{source}: every row has a missing value")
+    return X.loc[keep], y.loc[keep]
+
+
+class Preprocessor:
+    """Column types, one-hot categories and fill values learned from training data.
+
+    Numeric columns pass through; booleans become 0/1; text columns are one-hot encoded
+    with the first category (sorted) as the reference level, so a model with an
+    intercept is not aliased.
+    """
+
+    def __init__(self, missing: str = "error") -> None:
+        self.missing = missing
+        self.columns_: list[dict[str, Any]] = []
+
+    def fit(self, X: pd.DataFrame, source: str = "data") -> Preprocessor:
+        """Learn column kinds, categories and fill values from ``X`` of shape (n, k)."""
+        self.columns_ = []
+        for name in X.columns:
+            col = X[name]
+            info: dict[str, Any] = {"name": str(name)}
+            if pd.api.types.is_bool_dtype(col):
+                info["kind"] = "bool"
+            elif pd.api.types.is_numeric_dtype(col) or _looks_numeric(col):
+                info["kind"] = "numeric"
+                values = numeric_column(col, str(name), source)
+            else:
+                info["kind"] = "categorical"
+                info["categories"] = sorted({str(v) for v in col.dropna()})
+            if self.missing in ("mean", "median") and col.isna().any():
+                if info["kind"] == "categorical":
+                    info["fill"] = str(col.dropna().astype(str).mode().iloc[0])
+                elif info["kind"] == "bool":
+                    info["fill"] = float(col.dropna().astype(float).mean() >= 0.5)
+                else:
+                    func = np.nanmean if self.missing == "mean" else np.nanmedian
+                    info["fill"] = float(func(values))
+            self.columns_.append(info)
+        return self
+
+    @property
+    def feature_names_(self) -> list[str]:
+        """Names of the output columns, e.g. ``education=graduate`` for a one-hot column."""
+        names: list[str] = []
+        for info in self.columns_:
+            if info["kind"] == "categorical":
+                names += [f"{info['name']}={c}" for c in info["categories"][1:]]
+            else:
+                names.append(info["name"])
+        return names
+
+    @property
+    def powered_(self) -> list[bool]:
+        """Which output columns may be raised to powers (numeric ones, not indicators)."""
+        flags: list[bool] = []
+        for info in self.columns_:
+            if info["kind"] == "categorical":
+                flags += [False] * (len(info["categories"]) - 1)
+            else:
+                flags.append(info["kind"] == "numeric")
+        return flags
+
+    def transform(self, X: pd.DataFrame, source: str = "data") -> np.ndarray:
+        """The float64 matrix of shape (n, len(feature_names_))."""
+        missing = [i["name"] for i in self.columns_ if i["name"] not in map(str, X.columns)]
+        if missing:
+            raise DataError(
+                f"{source}: no column {', '.join(repr(m) for m in missing)} "
+                f"(the model was trained with {', '.join(i['name'] for i in self.columns_)})"
+            )
+        X = X.set_axis([str(c) for c in X.columns], axis=1)
+        blocks: list[np.ndarray] = []
+        for info in self.columns_:
+            col = X[info["name"]]
+            if col.isna().any():
+                if "fill" not in info:
+                    row = int(np.flatnonzero(col.isna().to_numpy())[0]) + 1
+                    raise DataError(
+                        f"{source}: column '{info['name']}' has a missing value in row {row}"
+                        + ("" if self.missing != "error" else f"; {_MISSING_HINT}")
+                    )
+                col = col.fillna(info["fill"])
+            if info["kind"] == "categorical":
+                text = col.astype(str).to_numpy()
+                known = set(info["categories"])
+                unknown = [i for i, v in enumerate(text) if v not in known]
+                if unknown:
+                    raise DataError(
+                        f"{source}: column '{info['name']}' has unknown category "
+                        f"{text[unknown[0]]!r} in row {unknown[0] + 1} "
+                        f"(known: {', '.join(info['categories'])})"
+                    )
+                cats = np.array(info["categories"][1:], dtype=object)
+                blocks.append((text[:, None] == cats[None, :]).astype(np.float64))
+            else:
+                blocks.append(numeric_column(col, info["name"], source)[:, None])
+        return np.hstack(blocks) if blocks else np.empty((len(X), 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready state."""
+        return {"missing": self.missing, "columns": self.columns_}
+
+    @classmethod
+    def from_dict(cls, state: dict[str, Any]) -> Preprocessor:
+        """Rebuild from ``to_dict`` output."""
+        pre = cls(missing=state["missing"])
+        pre.columns_ = [dict(c) for c in state["columns"]]
+        return pre
+
+
+def _looks_numeric(col: pd.Series) -> bool:
+    """Text that is mostly numbers is a numeric column with typos, not a category."""
+    present = col.dropna()
+    if present.empty:
+        return True
+    coerced = pd.to_numeric(present, errors="coerce")
+    return bool(coerced.notna().mean() >= 0.9)

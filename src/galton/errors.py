@@ -1,0 +1,27 @@
+"""Exceptions raised for user errors: every one is a ``ValueError`` with a one-line message."""
+
+from __future__ import annotations
+
+
+class GaltonError(ValueError):
+    """Base class of galton's user-facing errors (bad input, bad files, missing engines)."""
+
+
+class DataError(GaltonError):
+    """Bad input data: a missing file or column, a non-numeric target, missing values."""
+
+
+class ModelFileError(GaltonError):
+    """A model file that cannot be read: missing, truncated, corrupted or tampered with."""
+
+
+class BackendUnavailableError(GaltonError):
+    """The requested engine is unknown or its framework is not installed."""
+
+
+class ParameterError(GaltonError):
+    """An estimator parameter outside its allowed values."""
+
+
+class NotFittedError(GaltonError):
+    """A method that needs a fitted model was called before ``fit``."""

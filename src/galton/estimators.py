@@ -1,0 +1,751 @@
+"""``LinearRegression`` and ``NeuralRegressor``: scikit-learn style estimators.
+
+``__init__`` stores arguments, ``fit`` validates them, learns and returns ``self``;
+fitted attributes end in ``_``. Both accept arrays, DataFrames (pandas or polars),
+Arrow tables, file paths and bundled dataset names; with a table, ``y`` may be the name
+of the target column.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from galton import backends as engine_registry
+from galton.backends.common import init_params
+from galton.data.loading import describe_source, read_table, split_target
+from galton.data.preprocess import MISSING_POLICIES, Preprocessor, apply_missing_policy, numeric_column
+from galton.errors import DataError, ModelFileError, NotFittedError, ParameterError
+from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
+from galton.exact.results import OLSResults
+from galton.io import read_model_file, write_model_file
+from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
+from galton.training import train
+
+
+class AliasedColumnsWarning(UserWarning):
+    """Some design columns are linear combinations of others and were not estimated."""
+
+
+class PredictionInterval(NamedTuple):
+    """Predictions with interval bounds, each of shape (n,)."""
+
+    prediction: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+
+def _check(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
+    """One error template for every parameter, like scikit-learn's."""
+    if not ok:
+        raise ParameterError(
+            f"The '{name}' parameter of {owner} must be {expected}. Got {value!r} instead."
+        )
+
+
+def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """RMSE, MAE and R-squared of predictions ``pred`` (n,) against ``y`` (n,)."""
+    err = y - pred
+    tss = float(np.sum((y - y.mean()) ** 2))
+    return {
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "mae": float(np.mean(np.abs(err))),
+        "r2": 1 - float(np.sum(err**2)) / tss if tss > 0 else math.nan,
+    }
+
+
+class _Estimator:
+    """Shared machinery: parameters, input handling, metrics, files."""
+
+    _kind = ""
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor arguments (scikit-learn API)."""
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
+        return {n: getattr(self, n) for n in names}
+
+    def set_params(self, **params: Any) -> _Estimator:
+        """Set constructor arguments (scikit-learn API)."""
+        valid = self.get_params()
+        for key, value in params.items():
+            if key not in valid:
+                raise ParameterError(f"{type(self).__name__} has no parameter '{key}'")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = {
+            k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items()
+        }
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if defaults.get(k) != v]
+        return f"{type(self).__name__}({', '.join(changed)})"
+
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "preprocessor_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet: call fit first")
+
+    def _training_data(
+        self, X: Any, y: Any, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Preprocess training data: returns design inputs (n, d), target (n,), weights."""
+        source = describe_source(X)
+        frame = X if isinstance(X, pd.DataFrame) else read_table(X)
+        if isinstance(y, str):
+            features, target = split_target(frame, y, None, source)
+        else:
+            features = frame.set_axis([str(c) for c in frame.columns], axis=1)
+            if y is None:
+                raise DataError("y is required: an array or the name of the target column")
+            target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
+            if len(target) != len(features):
+                raise DataError(
+                    f"{source}: X has {len(features)} rows but y has {len(target)}"
+                )
+            target.index = features.index
+        weights = None
+        if sample_weight is not None:
+            weights = pd.Series(np.asarray(sample_weight, dtype=float).ravel(), index=features.index)
+            if len(weights) != len(features):
+                raise DataError(f"sample_weight has {len(weights)} values for {len(features)} rows")
+        features, target = apply_missing_policy(features, target, self.missing, source)
+        y_arr = numeric_column(target, str(target.name), source, role="target")
+        self.preprocessor_ = Preprocessor(self.missing).fit(features, source)
+        X_arr = self.preprocessor_.transform(features, source)
+        self.feature_names_in_ = [str(c) for c in features.columns]
+        self.feature_names_ = self.preprocessor_.feature_names_
+        self.target_name_ = str(target.name)
+        self.n_features_in_ = len(self.feature_names_in_)
+        w = None
+        if weights is not None:
+            w = weights.loc[features.index].to_numpy()
+            if not np.all(np.isfinite(w)) or np.any(w <= 0):
+                raise DataError("sample_weight must be finite and positive")
+        if X_arr.shape[0] == 0:
+            raise DataError(f"{source}: no rows left to fit")
+        return X_arr, y_arr, w
+
+    def _inputs(self, X: Any) -> np.ndarray:
+        """Preprocess new data (n, k) with the state learned in fit."""
+        self._require_fitted()
+        source = describe_source(X)
+        if isinstance(X, np.ndarray) and not isinstance(X, pd.DataFrame):
+            arr = X.reshape(-1, 1) if X.ndim == 1 else X
+            if arr.shape[1] != self.n_features_in_:
+                raise DataError(
+                    f"X has {arr.shape[1]} columns; the model expects {self.n_features_in_} "
+                    f"({', '.join(self.feature_names_in_)})"
+                )
+            frame = pd.DataFrame(arr, columns=self.feature_names_in_)
+        else:
+            frame = read_table(X)
+        return self.preprocessor_.transform(frame, source)
+
+    def score(self, X: Any, y: Any) -> float:
+        """R-squared of the predictions on ``X`` against ``y``."""
+        return regression_metrics(np.asarray(y, dtype=float).ravel(), self._point(X))["r2"]
+
+    def _point(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model to ``path`` (no pickle; see ``galton.io``)."""
+        self._require_fitted()
+        meta, arrays = self._state()
+        write_model_file(path, {"kind": self._kind, **meta}, arrays)
+
+    def _common_state(self) -> dict[str, Any]:
+        return {
+            "params": _jsonable(self.get_params()),
+            "preprocessor": self.preprocessor_.to_dict(),
+            "feature_names_in": self.feature_names_in_,
+            "feature_names": self.feature_names_,
+            "target": self.target_name_,
+            "metrics": self.metrics_,
+            "n_samples": self.n_samples_,
+            "fit_seconds": self.fit_seconds_,
+        }
+
+    def _restore_common(self, meta: dict[str, Any]) -> None:
+        self.preprocessor_ = Preprocessor.from_dict(meta["preprocessor"])
+        self.feature_names_in_ = meta["feature_names_in"]
+        self.feature_names_ = meta["feature_names"]
+        self.target_name_ = meta["target"]
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.metrics_ = meta["metrics"]
+        self.n_samples_ = meta["n_samples"]
+        self.fit_seconds_ = meta["fit_seconds"]
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        raise NotImplementedError
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class LinearRegression(_Estimator):
+    """Exact least squares with the full statistics.
+
+    Parameters
+    ----------
+    fit_intercept : bool
+        Include an intercept column.
+    degree : int
+        Raw-power polynomial degree in every numeric feature (1: a plain linear model).
+        Powers are formed exactly by the extended-precision solver.
+    solver : {"auto", "qr", "extended"}
+        ``auto`` measures the condition number: float64 QR for well-conditioned problems,
+        exact cross-products solved in mpmath for ill-conditioned or tiny ones.
+    rank_tol : float, optional
+        Relative tolerance on the pivoted QR diagonal for the rank; ``max(n, p) * eps``.
+    missing : {"error", "drop", "mean", "median"}
+        What to do with missing values.
+    """
+
+    _kind = "linear"
+
+    def __init__(
+        self,
+        fit_intercept: bool = True,
+        degree: int = 1,
+        solver: str = "auto",
+        rank_tol: float | None = None,
+        missing: str = "error",
+    ) -> None:
+        self.fit_intercept = fit_intercept
+        self.degree = degree
+        self.solver = solver
+        self.rank_tol = rank_tol
+        self.missing = missing
+
+    def _validate(self) -> None:
+        name = type(self).__name__
+        _check(name, "fit_intercept", self.fit_intercept, isinstance(self.fit_intercept, bool), "a bool")
+        _check(
+            name, "degree", self.degree,
+            isinstance(self.degree, int) and not isinstance(self.degree, bool) and 1 <= self.degree <= 30,
+            "an int in [1, 30]",
+        )  # fmt: skip
+        _check(name, "solver", self.solver, self.solver in ("auto", "qr", "extended"),
+               "a str among {'auto', 'qr', 'extended'}")  # fmt: skip
+        _check(name, "rank_tol", self.rank_tol,
+               self.rank_tol is None or (isinstance(self.rank_tol, float) and 0 < self.rank_tol < 1),
+               "None or a float in (0, 1)")  # fmt: skip
+        _check(name, "missing", self.missing, self.missing in MISSING_POLICIES,
+               f"a str among {set(MISSING_POLICIES)}")  # fmt: skip
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
+        """Fit by least squares (weighted with ``sample_weight``).
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+        y : array of shape (n,), or the target column's name when ``X`` is a table
+        sample_weight : array of shape (n,), optional
+        """
+        self._validate()
+        start = time.perf_counter()
+        X_arr, y_arr, w = self._training_data(X, y, sample_weight)
+        self.terms_ = polynomial_terms(
+            X_arr.shape[1], self.degree, self.fit_intercept, self.preprocessor_.powered_
+        )
+        solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
+        self.n_samples_ = int(len(y_arr))
+        log_w = float(np.sum(np.log(w))) if w is not None else 0.0
+        self._set_results(solution, log_w)
+        self.fit_seconds_ = time.perf_counter() - start
+        self.metrics_ = regression_metrics(y_arr, self._predict_design(X_arr))
+        if solution.aliased.any():
+            warnings.warn(
+                f"aliased columns not estimated: {', '.join(self.aliased_)} "
+                f"(rank {solution.rank} of {len(self.terms_)})",
+                AliasedColumnsWarning,
+                stacklevel=2,
+            )
+        return self
+
+    def _set_results(self, solution: LstsqSolution, log_weights_sum: float) -> None:
+        names = [t.name(self.feature_names_) for t in self.terms_]
+        self.results_ = OLSResults(
+            solution, names, self.n_samples_, self.fit_intercept, log_weights_sum
+        )
+        r = self.results_
+        self.term_names_ = names
+        self.params_ = r.params
+        start = 1 if self.fit_intercept else 0
+        self.intercept_ = float(r.params[0]) if self.fit_intercept else 0.0
+        self.coef_ = r.params[start:]
+        self.bse_ = r.bse
+        self.tvalues_ = r.tvalues
+        self.pvalues_ = r.pvalues
+        self.rsquared_ = r.rsquared
+        self.rsquared_adj_ = r.rsquared_adj
+        self.fvalue_ = r.fvalue
+        self.f_pvalue_ = r.f_pvalue
+        self.llf_ = r.llf
+        self.aic_ = r.aic
+        self.bic_ = r.bic
+        self.resid_std_err_ = r.resid_std_err
+        self.condition_number_ = solution.condition_number
+        self.rank_ = solution.rank
+        self.rank_tol_ = solution.rank_tol
+        self.aliased_ = [n for n, a in zip(names, solution.aliased, strict=True) if a]
+        self.solver_ = solution.method
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
+        self._require_fitted()
+        return self.results_.conf_int(alpha)
+
+    def summary(self) -> str:
+        """A coefficient table with R-squared, F, log-likelihood, AIC/BIC and conditioning."""
+        self._require_fitted()
+        return self.results_.summary(target=self.target_name_)
+
+    def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
+        design = build_design(X_arr, self.terms_)
+        return design @ np.nan_to_num(self.params_, nan=0.0)
+
+    def _point(self, X: Any) -> np.ndarray:
+        return self._predict_design(self._inputs(X))
+
+    def predict(
+        self, X: Any, interval: str | float | None = None, level: float = 0.95
+    ) -> np.ndarray | PredictionInterval:
+        """Predictions of shape (n,), or a ``PredictionInterval``.
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+        interval : {None, "confidence", "prediction"} or float
+            ``confidence`` bounds the mean response, ``prediction`` a new observation
+            (of unit weight); a float is a prediction interval at that level.
+        level : float
+            Coverage of the interval.
+        """
+        X_arr = self._inputs(X)
+        pred = self._predict_design(X_arr)
+        if interval is None:
+            return pred
+        if isinstance(interval, float):
+            interval, level = "prediction", interval
+        _check("predict", "interval", interval, interval in ("confidence", "prediction"),
+               "None, 'confidence', 'prediction' or a float level")  # fmt: skip
+        _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
+        r = self.results_
+        kept = ~r.solution.aliased
+        design = build_design(X_arr, self.terms_)[:, kept]
+        cov = r.solution.cov_unscaled[np.ix_(kept, kept)]
+        var_mean = r.scale * np.einsum("ij,jk,ik->i", design, cov, design)
+        var = var_mean + (r.scale if interval == "prediction" else 0.0)
+        q = stats.t.ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
+        half = q * np.sqrt(var)
+        return PredictionInterval(pred, pred - half, pred + half)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        sol = self.results_.solution
+        meta = {
+            **self._common_state(),
+            "terms": [[t.column, t.power] for t in self.terms_],
+            "solution": {
+                "rss": sol.rss, "tss": sol.tss, "yy": sol.yy, "rank": sol.rank,
+                "rank_tol": sol.rank_tol, "condition_number": sol.condition_number,
+                "scaled_condition_number": sol.scaled_condition_number,
+                "method": sol.method, "precision_bits": sol.precision_bits,
+            },  # fmt: skip
+            "log_weights_sum": self.results_.log_weights_sum,
+        }
+        arrays = {
+            "coef": sol.coef,
+            "cov_unscaled": sol.cov_unscaled,
+            "aliased": sol.aliased.astype(np.uint8),
+        }
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
+        model = cls(**meta["params"])
+        model._restore_common(meta)
+        model.terms_ = [Term(c, p) for c, p in meta["terms"]]
+        s = meta["solution"]
+        solution = LstsqSolution(
+            coef=arrays["coef"], cov_unscaled=arrays["cov_unscaled"],
+            aliased=arrays["aliased"].astype(bool), **s,
+        )  # fmt: skip
+        model._set_results(solution, meta["log_weights_sum"])
+        return model
+
+
+class NeuralRegressor(_Estimator):
+    """A neural network trained by gradient descent.
+
+    Parameters
+    ----------
+    hidden : tuple of int
+        Hidden layer widths; ``()`` is a single linear neuron (linear regression as a
+        network, which lands on the least-squares answer).
+    activation : {"relu", "tanh", "sigmoid", "silu", "identity"}
+    loss : {"mse", "mae", "huber"}
+    solver : {"auto", "sgd", "adam", "adamw", "lbfgs"}
+        ``auto``: full-batch L-BFGS up to 5000 training rows, Adam with minibatches above.
+    learning_rate : float, optional
+        Default 1e-3 for Adam/AdamW, 1e-2 for SGD (unused by L-BFGS).
+    momentum : float
+        SGD momentum.
+    weight_decay : float
+        L2 penalty on weights (decoupled for AdamW); biases are not decayed.
+    batch_size : int
+        Minibatch size for SGD/Adam/AdamW.
+    max_epochs : int, optional
+        Epochs (iterations for L-BFGS); default 300, or 3000 L-BFGS iterations.
+    schedule : {"constant", "cosine", "step"}
+    early_stopping : bool or "auto"
+        Hold out ``validation_fraction`` of the rows, stop after ``patience`` epochs
+        without improvement and restore the best weights. ``auto``: on for hidden layers,
+        off for the linear neuron (it cannot overfit, and should match least squares).
+    validation_fraction, patience, tol
+        Early-stopping controls.
+    dtype : {"float64", "float32"}
+    backend : str
+        Engine: ``numpy``, ``torch`` (more join in later releases; see ``galton backends``).
+    seed : int
+        Seeds initialisation, the validation split and batch order.
+    missing : {"error", "drop", "mean", "median"}
+    progress : bool, optional
+        Rich progress bar on stderr; default only when stderr is a terminal.
+    """
+
+    _kind = "neural"
+
+    def __init__(
+        self,
+        hidden: tuple[int, ...] = (64, 64),
+        activation: str = "relu",
+        loss: str = "mse",
+        solver: str = "auto",
+        learning_rate: float | None = None,
+        momentum: float = 0.9,
+        weight_decay: float = 0.0,
+        batch_size: int = 64,
+        max_epochs: int | None = None,
+        schedule: str = "constant",
+        early_stopping: bool | str = "auto",
+        validation_fraction: float = 0.1,
+        patience: int = 20,
+        tol: float = 1e-7,
+        dtype: str = "float64",
+        backend: str = "numpy",
+        seed: int = 0,
+        missing: str = "error",
+        progress: bool | None = None,
+    ) -> None:
+        self.hidden = hidden
+        self.activation = activation
+        self.loss = loss
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.schedule = schedule
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.tol = tol
+        self.dtype = dtype
+        self.backend = backend
+        self.seed = seed
+        self.missing = missing
+        self.progress = progress
+
+    def _validate(self) -> None:
+        name = type(self).__name__
+        hidden = self.hidden
+
+        def positive_int(v: Any) -> bool:
+            return isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0
+
+        _check(name, "hidden", hidden,
+               isinstance(hidden, tuple | list) and all(positive_int(h) for h in hidden),
+               "a tuple of positive ints (() for a single linear neuron)")  # fmt: skip
+        for param, allowed in [
+            ("activation", ACTIVATIONS), ("loss", LOSSES), ("solver", ("auto", *OPTIMIZERS)),
+            ("schedule", SCHEDULES), ("dtype", ("float64", "float32")),
+            ("missing", MISSING_POLICIES),
+        ]:  # fmt: skip
+            value = getattr(self, param)
+            _check(name, param, value, value in allowed, f"a str among {set(allowed)}")
+        for param, low, high in [
+            ("momentum", 0.0, 1.0), ("validation_fraction", 0.0, 0.9),
+        ]:  # fmt: skip
+            value = getattr(self, param)
+            _check(name, param, value, isinstance(value, int | float) and low <= value < high,
+                   f"a float in [{low}, {high})")  # fmt: skip
+        for param in ("learning_rate",):
+            value = getattr(self, param)
+            _check(name, param, value,
+                   value is None or (isinstance(value, int | float) and value > 0),
+                   "None or a positive float")  # fmt: skip
+        _check(name, "weight_decay", self.weight_decay,
+               isinstance(self.weight_decay, int | float) and self.weight_decay >= 0,
+               "a non-negative float")  # fmt: skip
+        for param in ("batch_size", "patience"):
+            _check(name, param, getattr(self, param), positive_int(getattr(self, param)),
+                   "a positive int")  # fmt: skip
+        _check(name, "max_epochs", self.max_epochs,
+               self.max_epochs is None or positive_int(self.max_epochs), "None or a positive int")  # fmt: skip
+        _check(name, "early_stopping", self.early_stopping,
+               self.early_stopping in (True, False, "auto"), "a bool or 'auto'")  # fmt: skip
+        _check(name, "tol", self.tol, isinstance(self.tol, int | float) and self.tol >= 0,
+               "a non-negative float")  # fmt: skip
+        _check(name, "seed", self.seed, isinstance(self.seed, int | np.integer), "an int")
+        engine_registry.canonical_name(str(self.backend))
+
+    def _config(self, n_train: int) -> TrainConfig:
+        solver = self.solver
+        if solver == "auto":
+            solver = "lbfgs" if n_train <= 5000 else "adam"
+        lr = self.learning_rate or (1e-2 if solver == "sgd" else 1e-3)
+        max_epochs = self.max_epochs or (3000 if solver == "lbfgs" else 300)
+        early = self.early_stopping
+        if early == "auto":
+            early = len(self.hidden) > 0
+        return TrainConfig(
+            loss=self.loss, optimizer=solver, learning_rate=float(lr), momentum=float(self.momentum),
+            weight_decay=float(self.weight_decay), batch_size=int(self.batch_size),
+            max_epochs=int(max_epochs), schedule=self.schedule, early_stopping=bool(early),
+            validation_fraction=float(self.validation_fraction), patience=int(self.patience),
+            tol=float(self.tol), dtype=self.dtype, seed=int(self.seed),
+        )  # fmt: skip
+
+    def fit(self, X: Any, y: Any = None) -> NeuralRegressor:
+        """Standardise, initialise at random, and train by gradient descent.
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+        y : array of shape (n,), or the target column's name when ``X`` is a table
+        """
+        self._validate()
+        start = time.perf_counter()
+        backend = engine_registry.get_backend(str(self.backend))
+        X_arr, y_arr, _ = self._training_data(X, y)
+        n = len(y_arr)
+        self.x_mean_ = X_arr.mean(axis=0)
+        scale = X_arr.std(axis=0)
+        self.x_scale_ = np.where(scale > 0, scale, 1.0)
+        self.y_mean_ = float(y_arr.mean())
+        self.y_scale_ = float(y_arr.std()) or 1.0
+        Xs = (X_arr - self.x_mean_) / self.x_scale_
+        ys = (y_arr - self.y_mean_) / self.y_scale_
+
+        rng = np.random.default_rng(self.seed)
+        early = self.early_stopping if self.early_stopping != "auto" else len(self.hidden) > 0
+        n_val = int(round(n * self.validation_fraction)) if early else 0
+        if early and (n_val < 2 or n - n_val < 2):
+            warnings.warn(
+                f"only {n} rows: early stopping needs a validation split; training on all rows",
+                UserWarning,
+                stacklevel=2,
+            )
+            n_val = 0
+        order = rng.permutation(n)
+        val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+        cfg = self._config(len(train_rows))
+        if n_val == 0 and cfg.early_stopping:
+            cfg = TrainConfig(**{**cfg.to_dict(), "early_stopping": False})
+        self.train_config_ = cfg
+        self.net_ = NetworkSpec(X_arr.shape[1], tuple(int(h) for h in self.hidden), self.activation)
+        self.backend_ = engine_registry.canonical_name(str(self.backend))
+        initial = init_params(self.net_, rng)
+        result = train(
+            backend, self.net_, initial, cfg, Xs[train_rows], ys[train_rows],
+            Xs[val_rows] if n_val else None, ys[val_rows] if n_val else None, self.progress,
+        )  # fmt: skip
+        self.params_ = result.params
+        self.history_ = result.history
+        self.n_epochs_ = result.n_epochs
+        self.best_epoch_ = result.best_epoch
+        self.stopped_early_ = result.stopped_early
+        self.converged_ = result.converged
+        self.n_samples_ = n
+        self.fit_seconds_ = time.perf_counter() - start
+        pred = self._predict_standardised(Xs)
+        self.metrics_ = regression_metrics(y_arr, pred)
+        if n_val:
+            val_metrics = regression_metrics(y_arr[val_rows], pred[val_rows])
+            self.metrics_.update({f"val_{k}": v for k, v in val_metrics.items()})
+            calib = val_rows
+        else:
+            calib = train_rows
+        self.calibration_residuals_ = np.sort(np.abs(y_arr[calib] - pred[calib]))
+        self.calibration_source_ = "validation" if n_val else "training"
+        return self
+
+    @property
+    def coef_(self) -> np.ndarray:
+        """Linear neuron only: coefficients of shape (d,) in the original units."""
+        self._require_linear()
+        return self.params_[0][:, 0] * self.y_scale_ / self.x_scale_
+
+    @property
+    def intercept_(self) -> float:
+        """Linear neuron only: intercept in the original units."""
+        self._require_linear()
+        return float(
+            self.y_mean_ + self.y_scale_ * self.params_[1][0] - np.dot(self.coef_, self.x_mean_)
+        )
+
+    def _require_linear(self) -> None:
+        self._require_fitted()
+        if self.net_.hidden:
+            raise AttributeError("coef_ and intercept_ exist only for the linear neuron (hidden=())")
+
+    def _predict_standardised(self, Xs: np.ndarray) -> np.ndarray:
+        backend = engine_registry.get_backend(self.backend_)
+        out = backend.predict(self.net_, self.params_, Xs, self.train_config_.dtype)
+        return out * self.y_scale_ + self.y_mean_
+
+    def _point(self, X: Any) -> np.ndarray:
+        X_arr = self._inputs(X)
+        return self._predict_standardised((X_arr - self.x_mean_) / self.x_scale_)
+
+    def predict(self, X: Any, interval: float | None = None) -> np.ndarray | PredictionInterval:
+        """Predictions of shape (n,), or a ``PredictionInterval`` at level ``interval``.
+
+        Intervals are split-conformal: the ``interval`` quantile of absolute residuals on
+        the validation rows (on the training rows when there was no validation split,
+        which makes them optimistic).
+        """
+        pred = self._point(X)
+        if interval is None:
+            return pred
+        _check("predict", "interval", interval,
+               isinstance(interval, float) and 0 < interval < 1, "None or a float in (0, 1)")  # fmt: skip
+        res = self.calibration_residuals_
+        rank = min(len(res), int(math.ceil((len(res) + 1) * interval)))
+        half = float(res[rank - 1]) if len(res) else math.nan
+        return PredictionInterval(pred, pred - half, pred + half)
+
+    def summary(self) -> str:
+        """What was trained, how, and how well."""
+        self._require_fitted()
+        cfg = self.train_config_
+        arch = "linear neuron" if not self.net_.hidden else (
+            f"MLP {self.net_.n_inputs}-{'-'.join(map(str, self.net_.hidden))}-1 ({self.net_.activation})"
+        )  # fmt: skip
+        n_params = sum(int(np.prod(s)) for s in self.net_.param_shapes())
+        hist = self.history_
+        lines = [
+            f"Neural network regression: {arch}, {n_params} parameters",
+            "=" * 72,
+            f"Target: {self.target_name_}   Observations: {self.n_samples_}   "
+            f"Engine: {self.backend_} ({cfg.dtype})",
+            f"Solver: {cfg.optimizer}   Loss: {cfg.loss}   Epochs: {self.n_epochs_} "
+            f"(best {self.best_epoch_})   Early stopping: {'on' if cfg.early_stopping else 'off'}",
+            f"Loss (standardised): first {hist['train_loss'][0]:.6g} -> last "
+            f"{hist['train_loss'][-1]:.6g}"
+            + (f"   validation best {min(hist['val_loss']):.6g}" if hist["val_loss"] else ""),
+            "-" * 72,
+            f"Training RMSE: {self.metrics_['rmse']:.6g}   MAE: {self.metrics_['mae']:.6g}   "
+            f"R-squared: {self.metrics_['r2']:.6f}",
+        ]
+        if "val_rmse" in self.metrics_:
+            lines.append(
+                f"Validation RMSE: {self.metrics_['val_rmse']:.6g}   "
+                f"R-squared: {self.metrics_['val_r2']:.6f}"
+            )
+        if not self.net_.hidden:
+            lines.append("-" * 72)
+            lines.append(f"{'':<24}{'coef':>17}")
+            lines.append(f"{'const':<24}{self.intercept_:>17.9g}")
+            for name, c in zip(self.feature_names_, self.coef_, strict=True):
+                lines.append(f"{name:<24}{c:>17.9g}")
+        lines.append("=" * 72)
+        return "\n".join(lines)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {
+            **self._common_state(),
+            "backend": self.backend_,
+            "network": {"n_inputs": self.net_.n_inputs, "hidden": list(self.net_.hidden),
+                        "activation": self.net_.activation},  # fmt: skip
+            "train_config": self.train_config_.to_dict(),
+            "history": self.history_,
+            "n_epochs": self.n_epochs_,
+            "best_epoch": self.best_epoch_,
+            "stopped_early": self.stopped_early_,
+            "converged": self.converged_,
+            "y_mean": self.y_mean_,
+            "y_scale": self.y_scale_,
+            "calibration_source": self.calibration_source_,
+        }
+        arrays = {f"param_{i}": p for i, p in enumerate(self.params_)}
+        arrays.update(
+            x_mean=self.x_mean_, x_scale=self.x_scale_,
+            calibration_residuals=self.calibration_residuals_,
+        )  # fmt: skip
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> NeuralRegressor:
+        params = dict(meta["params"])
+        params["hidden"] = tuple(params["hidden"])
+        model = cls(**params)
+        model._restore_common(meta)
+        net = meta["network"]
+        model.net_ = NetworkSpec(net["n_inputs"], tuple(net["hidden"]), net["activation"])
+        model.backend_ = meta["backend"]
+        model.train_config_ = TrainConfig(**meta["train_config"])
+        model.history_ = meta["history"]
+        model.n_epochs_ = meta["n_epochs"]
+        model.best_epoch_ = meta["best_epoch"]
+        model.stopped_early_ = meta["stopped_early"]
+        model.converged_ = meta["converged"]
+        model.y_mean_ = meta["y_mean"]
+        model.y_scale_ = meta["y_scale"]
+        model.calibration_source_ = meta["calibration_source"]
+        n_params = len(model.net_.param_shapes())
+        model.params_ = [arrays[f"param_{i}"] for i in range(n_params)]
+        model.x_mean_ = arrays["x_mean"]
+        model.x_scale_ = arrays["x_scale"]
+        model.calibration_residuals_ = arrays["calibration_residuals"]
+        return model
+
+
+_KINDS: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], _Estimator]] = {
+    "linear": LinearRegression._from_state,
+    "neural": NeuralRegressor._from_state,
+}
+
+
+def load(path: str | Path, backend: str | None = None) -> LinearRegression | NeuralRegressor:
+    """Load a model saved with ``save``; ``backend`` moves a network to another engine."""
+    meta, arrays = read_model_file(path)
+    kind = meta.get("kind")
+    if kind not in _KINDS:
+        raise ModelFileError(f"{path}: unknown model kind {kind!r}")
+    try:
+        model = _KINDS[kind](meta, arrays)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{path}: incomplete model file ({type(exc).__name__}: {exc})") from None
+    if backend is not None and isinstance(model, NeuralRegressor):
+        model.backend_ = engine_registry.canonical_name(backend)
+        engine_registry.get_backend(model.backend_)
+    return model

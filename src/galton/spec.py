@@ -1,0 +1,69 @@
+"""Frozen descriptions of a network and how it is trained, shared by every engine."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "silu", "identity")
+LOSSES = ("mse", "mae", "huber")
+OPTIMIZERS = ("sgd", "adam", "adamw", "lbfgs")
+SCHEDULES = ("constant", "cosine", "step")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """A fully connected network.
+
+    Parameters
+    ----------
+    n_inputs : int
+        Number of input features after preprocessing.
+    hidden : tuple of int
+        Widths of the hidden layers; ``()`` is a single linear neuron.
+    activation : str
+        Activation applied after every hidden layer.
+    """
+
+    n_inputs: int
+    hidden: tuple[int, ...] = ()
+    activation: str = "relu"
+
+    @property
+    def layer_sizes(self) -> tuple[int, ...]:
+        """Sizes of every layer, input first and the single output last."""
+        return (self.n_inputs, *self.hidden, 1)
+
+    def param_shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of the shared parameter list ``[W1, b1, W2, b2, ...]``; ``W`` is (in, out)."""
+        sizes = self.layer_sizes
+        shapes: list[tuple[int, ...]] = []
+        for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+            shapes += [(fan_in, fan_out), (fan_out,)]
+        return shapes
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a network is trained; engines receive it unchanged."""
+
+    loss: str = "mse"
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    batch_size: int = 64
+    max_epochs: int = 200
+    schedule: str = "constant"
+    early_stopping: bool = True
+    validation_fraction: float = 0.1
+    patience: int = 20
+    tol: float = 1e-7
+    huber_delta: float = 1.0
+    dtype: str = "float64"
+    seed: int | None = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form for model files."""
+        return asdict(self)

@@ -1,0 +1,186 @@
+"""The shared training loop: batching, schedules, early stopping and L-BFGS.
+
+Engines only compute; everything about *how* training proceeds lives here, so every
+engine trains the same way from the same initial parameters and batches.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import numpy as np
+import scipy.optimize
+
+from galton.backends.common import Trainer
+from galton.spec import NetworkSpec, TrainConfig
+from galton.training.progress import epoch_progress
+from galton.training.schedules import learning_rate
+
+
+@dataclass
+class TrainResult:
+    """Trained parameters and how training went."""
+
+    params: list[np.ndarray]
+    history: dict[str, list[float]] = field(default_factory=lambda: {"train_loss": [], "val_loss": []})
+    best_epoch: int = 0
+    n_epochs: int = 0
+    stopped_early: bool = False
+    converged: bool = False
+
+
+def _flatten(params: list[np.ndarray]) -> np.ndarray:
+    return np.concatenate([np.ravel(p) for p in params]).astype(np.float64)
+
+
+def _unflatten(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[start : start + size].reshape(shape))
+        start += size
+    return out
+
+
+def train(
+    backend: ModuleType,
+    net: NetworkSpec,
+    params: list[np.ndarray],
+    cfg: TrainConfig,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train ``params`` on standardised ``X`` (n, d), ``y`` (n,) with ``backend``.
+
+    With validation data, the parameters with the lowest validation loss are restored at
+    the end and training stops after ``cfg.patience`` epochs without improvement; without
+    it, the training loss is watched the same way.
+    """
+    trainer = backend.make_trainer(net, params, cfg, X, y)
+    has_val = X_val is not None and y_val is not None and len(y_val) > 0
+    result = TrainResult(params=trainer.get_params())
+    # Entry 0 of the history is the random initialisation, so the fall is visible.
+    result.history["train_loss"].append(trainer.evaluate(X, y))
+    if has_val:
+        result.history["val_loss"].append(trainer.evaluate(X_val, y_val))
+    if cfg.optimizer == "lbfgs":
+        val = (X_val, y_val) if has_val else None
+        return _train_lbfgs(trainer, result, cfg, (X, y), val, progress)
+
+    rng = np.random.default_rng(cfg.seed)
+    n = X.shape[0]
+    batch = max(1, min(cfg.batch_size, n))
+    best = (result.history["val_loss"] if has_val else result.history["train_loss"])[0]
+    since_best, diverged = 0, False
+    with epoch_progress(cfg.max_epochs, progress) as update:
+        for epoch in range(cfg.max_epochs):
+            lr = learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
+            order = rng.permutation(n)
+            total = 0.0
+            for start in range(0, n, batch):
+                rows = order[start : start + batch]
+                total += trainer.step(rows, lr) * len(rows)
+            train_loss = total / n
+            val_loss = trainer.evaluate(X_val, y_val) if has_val else None
+            result.history["train_loss"].append(train_loss)
+            if val_loss is not None:
+                result.history["val_loss"].append(val_loss)
+            result.n_epochs = epoch + 1
+            update(epoch, train_loss, val_loss)
+            watched = val_loss if val_loss is not None else train_loss
+            if not math.isfinite(watched):
+                warnings.warn(
+                    f"training diverged at epoch {epoch + 1} (loss {watched}); "
+                    "restoring the best parameters: lower the learning rate",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+                diverged = True
+                break
+            if watched < best - cfg.tol:
+                best, since_best = watched, 0
+                result.best_epoch = epoch + 1
+                result.params = trainer.get_params()
+            else:
+                since_best += 1
+                if since_best >= cfg.patience and (cfg.early_stopping or not has_val):
+                    result.stopped_early = epoch + 1 < cfg.max_epochs
+                    result.converged = True
+                    break
+    if not diverged and not (cfg.early_stopping and has_val):
+        result.params = trainer.get_params()  # no early stopping: the last epoch's parameters
+        result.best_epoch = result.n_epochs
+    return result
+
+
+def _train_lbfgs(
+    trainer: Trainer,
+    result: TrainResult,
+    cfg: TrainConfig,
+    data: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None,
+    progress: bool | None,
+) -> TrainResult:
+    """Full-batch L-BFGS through ``scipy.optimize``; the engine computes loss and gradient.
+
+    Each L-BFGS iteration counts as an epoch in the history.
+    """
+    shapes = [p.shape for p in result.params]
+    best = {"loss": result.history["val_loss"][0] if val else math.inf, "since": 0}
+
+    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        loss, grads = trainer.loss_and_grad(_unflatten(flat, shapes))
+        return loss, _flatten(grads)
+
+    with epoch_progress(cfg.max_epochs, progress) as update:
+
+        def callback(intermediate_result: scipy.optimize.OptimizeResult) -> None:
+            params = _unflatten(intermediate_result.x, shapes)
+            trainer.set_params(params)
+            epoch = len(result.history["train_loss"]) - 1
+            train_loss = trainer.evaluate(*data)
+            result.history["train_loss"].append(train_loss)
+            val_loss = None
+            if val is not None:
+                val_loss = trainer.evaluate(*val)
+                result.history["val_loss"].append(val_loss)
+            update(epoch, train_loss, val_loss)
+            result.n_epochs = epoch + 1
+            if val_loss is None:
+                return
+            if val_loss < best["loss"] - cfg.tol:
+                best.update(loss=val_loss, since=0)
+                result.best_epoch = epoch + 1
+                result.params = [p.copy() for p in params]
+            else:
+                best["since"] += 1
+                if cfg.early_stopping and best["since"] >= cfg.patience:
+                    result.stopped_early = True
+                    raise StopIteration
+
+        opt = scipy.optimize.minimize(
+            objective,
+            _flatten(result.params),
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={
+                "maxiter": cfg.max_epochs,
+                "maxcor": 30,
+                "ftol": cfg.extra.get("lbfgs_ftol", 1e-16),
+                "gtol": cfg.extra.get("lbfgs_gtol", 1e-12),
+                "maxls": 50,
+            },
+        )
+    result.converged = bool(opt.success)
+    if val is None or not cfg.early_stopping:
+        result.params = _unflatten(opt.x, shapes)
+        result.best_epoch = result.n_epochs
+    trainer.set_params(result.params)
+    return result

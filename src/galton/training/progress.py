@@ -1,0 +1,40 @@
+"""A Rich progress bar on stderr for long fits, silent when stderr is not a terminal."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import Iterator
+
+
+@contextmanager
+def epoch_progress(total: int, enabled: bool | None) -> Iterator[Callable[[int, float, float | None], None]]:
+    """Yield ``update(epoch, train_loss, val_loss)``; a no-op unless enabled.
+
+    ``enabled=None`` means: only when stderr is a terminal.
+    """
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda epoch, train, val: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("training"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} epochs"),
+        TextColumn("{task.fields[info]}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("fit", total=total, info="")
+
+        def update(epoch: int, train: float, val: float | None) -> None:
+            info = f"loss {train:.4g}" + (f"  val {val:.4g}" if val is not None else "")
+            bar.update(task, completed=epoch + 1, info=info)
+
+        yield update
