@@ -1,36 +1,37 @@
 """galton: exact least squares and neural networks side by side.
 
 Does a neural network beat linear regression on your data? Fit both, compare, decide.
+Public names are imported on first use, so ``galton --help`` starts fast.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-from galton.errors import (  # noqa: E402
-    BackendUnavailableError,
-    DataError,
-    GaltonError,
-    ModelFileError,
-    NotFittedError,
-    ParameterError,
-)
-from galton.estimators import (  # noqa: E402
-    AliasedColumnsWarning,
-    LinearRegression,
-    NeuralRegressor,
-    PredictionInterval,
-    load,
-)
+_PUBLIC = {
+    "AliasedColumnsWarning": "galton.estimators",
+    "LinearRegression": "galton.estimators",
+    "NeuralRegressor": "galton.estimators",
+    "PredictionInterval": "galton.estimators",
+    "load": "galton.estimators",
+    "BackendUnavailableError": "galton.errors",
+    "DataError": "galton.errors",
+    "GaltonError": "galton.errors",
+    "ModelFileError": "galton.errors",
+    "NotFittedError": "galton.errors",
+    "ParameterError": "galton.errors",
+}
+__all__ = sorted(_PUBLIC)
 
-__all__ = [
-    "AliasedColumnsWarning",
-    "BackendUnavailableError",
-    "DataError",
-    "GaltonError",
-    "LinearRegression",
-    "ModelFileError",
-    "NeuralRegressor",
-    "NotFittedError",
-    "ParameterError",
-    "PredictionInterval",
-    "load",
-]
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(_PUBLIC[name]), name)
+    raise AttributeError(f"module 'galton' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_PUBLIC])

@@ -65,11 +65,15 @@ def datasets(as_json: JsonOpt = False) -> None:
         frame = d.load()
         rows.append(
             {
-                "name": d.name, "rows": len(frame), "columns": len(frame.columns),
-                "target": d.target, "description": d.description, "source": d.source,
+                "name": d.name,
+                "rows": len(frame),
+                "columns": len(frame.columns),
+                "target": d.target,
+                "description": d.description,
+                "source": d.source,
                 "licence": d.licence,
             }
-        )  # fmt: skip
+        )
     if as_json:
         _emit_json({"datasets": rows})
         return
@@ -80,7 +84,9 @@ def datasets(as_json: JsonOpt = False) -> None:
     for col in ("name", "rows", "columns", "target", "source", "licence"):
         table.add_column(col)
     for r in rows:
-        table.add_row(r["name"], str(r["rows"]), str(r["columns"]), r["target"], r["source"], r["licence"])
+        table.add_row(
+            r["name"], str(r["rows"]), str(r["columns"]), r["target"], r["source"], r["licence"]
+        )
     Console(width=160).print(table)
 
 
@@ -93,8 +99,15 @@ def backends(as_json: JsonOpt = False) -> None:
     for name, info in ENGINES.items():
         reason = unavailable_reason(name)
         aliases = [a for a, target in ALIASES.items() if target == name]
-        rows.append({"name": name, "aliases": aliases, "available": reason is None,
-                     "reason": reason, "about": info.note})  # fmt: skip
+        rows.append(
+            {
+                "name": name,
+                "aliases": aliases,
+                "available": reason is None,
+                "reason": reason,
+                "about": info.note,
+            }
+        )
     if as_json:
         _emit_json({"backends": rows})
         return
@@ -122,7 +135,9 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     try:
         sizes = tuple(int(part) for part in text.split(","))
     except ValueError:
-        raise GaltonError(f"--hidden must be comma-separated layer widths like 64,64, got '{text}'") from None
+        raise GaltonError(
+            f"--hidden must be comma-separated layer widths like 64,64, got '{text}'"
+        ) from None
     if any(s <= 0 for s in sizes):
         raise GaltonError(f"--hidden widths must be positive, got '{text}'")
     return sizes
@@ -132,66 +147,116 @@ def _model_json(model: Any) -> dict[str, Any]:
     from galton.estimators import LinearRegression
 
     out: dict[str, Any] = {
-        "model": "linear" if isinstance(model, LinearRegression) else
-        ("neuron" if not model.net_.hidden else "neural"),
+        "model": "linear"
+        if isinstance(model, LinearRegression)
+        else ("neuron" if not model.net_.hidden else "neural"),
         "target": model.target_name_,
         "features": model.feature_names_in_,
         "n_samples": model.n_samples_,
         "metrics": model.metrics_,
         "fit_seconds": model.fit_seconds_,
-    }  # fmt: skip
+    }
     if isinstance(model, LinearRegression):
         ci = model.conf_int()
         out["coefficients"] = [
-            {"term": name, "coef": model.params_[k], "std_err": model.bse_[k],
-             "t": model.tvalues_[k], "p": model.pvalues_[k], "ci_low": ci[k, 0],
-             "ci_high": ci[k, 1], "aliased": name in model.aliased_}  # fmt: skip
+            {
+                "term": name,
+                "coef": model.params_[k],
+                "std_err": model.bse_[k],
+                "t": model.tvalues_[k],
+                "p": model.pvalues_[k],
+                "ci_low": ci[k, 0],
+                "ci_high": ci[k, 1],
+                "aliased": name in model.aliased_,
+            }
             for k, name in enumerate(model.term_names_)
         ]
         out["statistics"] = {
-            "r_squared": model.rsquared_, "adj_r_squared": model.rsquared_adj_,
-            "residual_std_err": model.resid_std_err_, "f_statistic": model.fvalue_,
-            "f_pvalue": model.f_pvalue_, "log_likelihood": model.llf_, "aic": model.aic_,
-            "bic": model.bic_, "condition_number": model.condition_number_,
-            "rank": model.rank_, "rank_tol": model.rank_tol_, "solver": model.solver_,
+            "r_squared": model.rsquared_,
+            "adj_r_squared": model.rsquared_adj_,
+            "residual_std_err": model.resid_std_err_,
+            "f_statistic": model.fvalue_,
+            "f_pvalue": model.f_pvalue_,
+            "log_likelihood": model.llf_,
+            "aic": model.aic_,
+            "bic": model.bic_,
+            "condition_number": model.condition_number_,
+            "rank": model.rank_,
+            "rank_tol": model.rank_tol_,
+            "solver": model.solver_,
             "df_resid": model.results_.df_resid,
-        }  # fmt: skip
+        }
     else:
         cfg = model.train_config_
         out.update(
-            backend=model.backend_, hidden=list(model.net_.hidden),
-            activation=model.net_.activation, solver=cfg.optimizer, loss=cfg.loss,
-            dtype=cfg.dtype, epochs=model.n_epochs_, best_epoch=model.best_epoch_,
+            backend=model.backend_,
+            hidden=list(model.net_.hidden),
+            activation=model.net_.activation,
+            solver=cfg.optimizer,
+            loss=cfg.loss,
+            dtype=cfg.dtype,
+            epochs=model.n_epochs_,
+            best_epoch=model.best_epoch_,
             history=model.history_,
-        )  # fmt: skip
+        )
         if not model.net_.hidden:
             out["coefficients"] = [{"term": "const", "coef": model.intercept_}] + [
-                {"term": n, "coef": c} for n, c in zip(model.feature_names_, model.coef_, strict=True)
+                {"term": n, "coef": c}
+                for n, c in zip(model.feature_names_, model.coef_, strict=True)
             ]
     return out
 
 
 @app.command()
 def fit(
-    data: Annotated[str, typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name.")],
+    data: Annotated[
+        str, typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name.")
+    ],
     target: Annotated[str, typer.Option("--target", "-t", help="Target column.")],
-    features: Annotated[str | None, typer.Option(help="Comma-separated feature columns (default: all others).")] = None,
-    model: Annotated[str, typer.Option(help="linear, neuron (one linear neuron) or neural.")] = "linear",
-    hidden: Annotated[str, typer.Option(help="Hidden layer widths for --model neural, e.g. 64,64.")] = "64,64",
-    backend: Annotated[str, typer.Option(help="Engine for neural models (see `galton backends`).")] = "numpy",
-    degree: Annotated[int, typer.Option(help="Polynomial degree for --model linear (raw powers).")] = 1,
-    no_intercept: Annotated[bool, typer.Option("--no-intercept", help="Fit without an intercept.")] = False,
-    solver: Annotated[str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs.")] = "auto",
-    activation: Annotated[str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")] = "relu",
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="linear, neuron (one linear neuron) or neural.")
+    ] = "linear",
+    hidden: Annotated[
+        str, typer.Option(help="Hidden layer widths for --model neural, e.g. 64,64.")
+    ] = "64,64",
+    backend: Annotated[
+        str, typer.Option(help="Engine for neural models (see `galton backends`).")
+    ] = "numpy",
+    degree: Annotated[
+        int, typer.Option(help="Polynomial degree for --model linear (raw powers).")
+    ] = 1,
+    no_intercept: Annotated[
+        bool, typer.Option("--no-intercept", help="Fit without an intercept.")
+    ] = False,
+    solver: Annotated[
+        str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs.")
+    ] = "auto",
+    activation: Annotated[
+        str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")
+    ] = "relu",
     loss: Annotated[str, typer.Option(help="mse, mae or huber.")] = "mse",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (L-BFGS: iterations).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     dtype: Annotated[str, typer.Option(help="float64 or float32 for neural models.")] = "float64",
-    drop_missing: Annotated[bool, typer.Option("--drop-missing", help="Drop rows with missing values.")] = False,
-    impute: Annotated[str | None, typer.Option(help="Fill missing feature values: mean or median.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")] = None,
+    drop_missing: Annotated[
+        bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
+    ] = False,
+    impute: Annotated[
+        str | None, typer.Option(help="Fill missing feature values: mean or median.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -206,13 +271,23 @@ def fit(
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     X, y = split_target(frame, target, chosen, describe_source(data))
     if model == "linear":
-        estimator: Any = LinearRegression(fit_intercept=not no_intercept, degree=degree, missing=missing)
+        estimator: Any = LinearRegression(
+            fit_intercept=not no_intercept, degree=degree, missing=missing
+        )
     else:
         estimator = NeuralRegressor(
-            hidden=() if model == "neuron" else _parse_hidden(hidden), activation=activation,
-            loss=loss, solver=solver, learning_rate=lr, max_epochs=epochs, dtype=dtype,
-            backend=backend, seed=seed, missing=missing, progress=False if quiet or as_json else None,
-        )  # fmt: skip
+            hidden=() if model == "neuron" else _parse_hidden(hidden),
+            activation=activation,
+            loss=loss,
+            solver=solver,
+            learning_rate=lr,
+            max_epochs=epochs,
+            dtype=dtype,
+            backend=backend,
+            seed=seed,
+            missing=missing,
+            progress=False if quiet or as_json else None,
+        )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         estimator.fit(X, y)
@@ -252,12 +327,23 @@ def _write_table_atomic(frame: Any, path: Path) -> None:
 
 @app.command()
 def predict(
-    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A model file saved by `galton fit --out`.")],
+    model_path: Annotated[
+        Path, typer.Argument(metavar="MODEL", help="A model file saved by `galton fit --out`.")
+    ],
     data: Annotated[str, typer.Argument(help="Rows to predict: a file or bundled dataset name.")],
-    interval: Annotated[float | None, typer.Option(help="Prediction interval level, e.g. 0.9.")] = None,
-    backend: Annotated[str | None, typer.Option(help="Run a neural model on another engine.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="Input file format if the extension does not say.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")] = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Prediction interval level, e.g. 0.9.")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Run a neural model on another engine.")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="Input file format if the extension does not say."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Predict new rows (with intervals) from a saved model."""
@@ -281,7 +367,11 @@ def predict(
     if out is not None:
         _write_table_atomic(table, out)
     if as_json:
-        body: dict[str, Any] = {"target": estimator.target_name_, "n": len(pred), "predictions": pred}
+        body: dict[str, Any] = {
+            "target": estimator.target_name_,
+            "n": len(pred),
+            "predictions": pred,
+        }
         if interval:
             body.update(interval=interval, lower=lower, upper=upper)
         body["written_to"] = str(out) if out else None
@@ -320,8 +410,10 @@ def info(
         f"{model_path}: galton {body['model']} model (file format {body['format_version']}, "
         f"written by galton {body['galton_version']})"
     )
-    typer.echo(f"target {body['target']} from {', '.join(body['features'])}; "
-               f"trained on {body['n_samples']} rows in {body['fit_seconds']:.3g} s")  # fmt: skip
+    typer.echo(
+        f"target {body['target']} from {', '.join(body['features'])}; "
+        f"trained on {body['n_samples']} rows in {body['fit_seconds']:.3g} s"
+    )
     typer.echo(estimator.summary())
 
 

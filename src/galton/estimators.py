@@ -23,7 +23,12 @@ from scipy import stats
 from galton import backends as engine_registry
 from galton.backends.common import init_params
 from galton.data.loading import describe_source, read_table, split_target
-from galton.data.preprocess import MISSING_POLICIES, Preprocessor, apply_missing_policy, numeric_column
+from galton.data.preprocess import (
+    MISSING_POLICIES,
+    Preprocessor,
+    apply_missing_policy,
+    numeric_column,
+)
 from galton.errors import DataError, ModelFileError, NotFittedError, ParameterError
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.results import OLSResults
@@ -107,13 +112,13 @@ class _Estimator:
                 raise DataError("y is required: an array or the name of the target column")
             target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
             if len(target) != len(features):
-                raise DataError(
-                    f"{source}: X has {len(features)} rows but y has {len(target)}"
-                )
+                raise DataError(f"{source}: X has {len(features)} rows but y has {len(target)}")
             target.index = features.index
         weights = None
         if sample_weight is not None:
-            weights = pd.Series(np.asarray(sample_weight, dtype=float).ravel(), index=features.index)
+            weights = pd.Series(
+                np.asarray(sample_weight, dtype=float).ravel(), index=features.index
+            )
             if len(weights) != len(features):
                 raise DataError(f"sample_weight has {len(weights)} values for {len(features)} rows")
         features, target = apply_missing_policy(features, target, self.missing, source)
@@ -235,19 +240,43 @@ class LinearRegression(_Estimator):
 
     def _validate(self) -> None:
         name = type(self).__name__
-        _check(name, "fit_intercept", self.fit_intercept, isinstance(self.fit_intercept, bool), "a bool")
         _check(
-            name, "degree", self.degree,
-            isinstance(self.degree, int) and not isinstance(self.degree, bool) and 1 <= self.degree <= 30,
+            name,
+            "fit_intercept",
+            self.fit_intercept,
+            isinstance(self.fit_intercept, bool),
+            "a bool",
+        )
+        _check(
+            name,
+            "degree",
+            self.degree,
+            isinstance(self.degree, int)
+            and not isinstance(self.degree, bool)
+            and 1 <= self.degree <= 30,
             "an int in [1, 30]",
-        )  # fmt: skip
-        _check(name, "solver", self.solver, self.solver in ("auto", "qr", "extended"),
-               "a str among {'auto', 'qr', 'extended'}")  # fmt: skip
-        _check(name, "rank_tol", self.rank_tol,
-               self.rank_tol is None or (isinstance(self.rank_tol, float) and 0 < self.rank_tol < 1),
-               "None or a float in (0, 1)")  # fmt: skip
-        _check(name, "missing", self.missing, self.missing in MISSING_POLICIES,
-               f"a str among {set(MISSING_POLICIES)}")  # fmt: skip
+        )
+        _check(
+            name,
+            "solver",
+            self.solver,
+            self.solver in ("auto", "qr", "extended"),
+            "a str among {'auto', 'qr', 'extended'}",
+        )
+        _check(
+            name,
+            "rank_tol",
+            self.rank_tol,
+            self.rank_tol is None or (isinstance(self.rank_tol, float) and 0 < self.rank_tol < 1),
+            "None or a float in (0, 1)",
+        )
+        _check(
+            name,
+            "missing",
+            self.missing,
+            self.missing in MISSING_POLICIES,
+            f"a str among {set(MISSING_POLICIES)}",
+        )
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Fit by least squares (weighted with ``sample_weight``).
@@ -344,8 +373,13 @@ class LinearRegression(_Estimator):
             return pred
         if isinstance(interval, float):
             interval, level = "prediction", interval
-        _check("predict", "interval", interval, interval in ("confidence", "prediction"),
-               "None, 'confidence', 'prediction' or a float level")  # fmt: skip
+        _check(
+            "predict",
+            "interval",
+            interval,
+            interval in ("confidence", "prediction"),
+            "None, 'confidence', 'prediction' or a float level",
+        )
         _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
         r = self.results_
         kept = ~r.solution.aliased
@@ -363,11 +397,16 @@ class LinearRegression(_Estimator):
             **self._common_state(),
             "terms": [[t.column, t.power] for t in self.terms_],
             "solution": {
-                "rss": sol.rss, "tss": sol.tss, "yy": sol.yy, "rank": sol.rank,
-                "rank_tol": sol.rank_tol, "condition_number": sol.condition_number,
+                "rss": sol.rss,
+                "tss": sol.tss,
+                "yy": sol.yy,
+                "rank": sol.rank,
+                "rank_tol": sol.rank_tol,
+                "condition_number": sol.condition_number,
                 "scaled_condition_number": sol.scaled_condition_number,
-                "method": sol.method, "precision_bits": sol.precision_bits,
-            },  # fmt: skip
+                "method": sol.method,
+                "precision_bits": sol.precision_bits,
+            },
             "log_weights_sum": self.results_.log_weights_sum,
         }
         arrays = {
@@ -384,9 +423,11 @@ class LinearRegression(_Estimator):
         model.terms_ = [Term(c, p) for c, p in meta["terms"]]
         s = meta["solution"]
         solution = LstsqSolution(
-            coef=arrays["coef"], cov_unscaled=arrays["cov_unscaled"],
-            aliased=arrays["aliased"].astype(bool), **s,
-        )  # fmt: skip
+            coef=arrays["coef"],
+            cov_unscaled=arrays["cov_unscaled"],
+            aliased=arrays["aliased"].astype(bool),
+            **s,
+        )
         model._set_results(solution, meta["log_weights_sum"])
         return model
 
@@ -481,39 +522,80 @@ class NeuralRegressor(_Estimator):
         def positive_int(v: Any) -> bool:
             return isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0
 
-        _check(name, "hidden", hidden,
-               isinstance(hidden, tuple | list) and all(positive_int(h) for h in hidden),
-               "a tuple of positive ints (() for a single linear neuron)")  # fmt: skip
+        _check(
+            name,
+            "hidden",
+            hidden,
+            isinstance(hidden, tuple | list) and all(positive_int(h) for h in hidden),
+            "a tuple of positive ints (() for a single linear neuron)",
+        )
         for param, allowed in [
-            ("activation", ACTIVATIONS), ("loss", LOSSES), ("solver", ("auto", *OPTIMIZERS)),
-            ("schedule", SCHEDULES), ("dtype", ("float64", "float32")),
+            ("activation", ACTIVATIONS),
+            ("loss", LOSSES),
+            ("solver", ("auto", *OPTIMIZERS)),
+            ("schedule", SCHEDULES),
+            ("dtype", ("float64", "float32")),
             ("missing", MISSING_POLICIES),
-        ]:  # fmt: skip
+        ]:
             value = getattr(self, param)
             _check(name, param, value, value in allowed, f"a str among {set(allowed)}")
         for param, low, high in [
-            ("momentum", 0.0, 1.0), ("validation_fraction", 0.0, 0.9),
-        ]:  # fmt: skip
+            ("momentum", 0.0, 1.0),
+            ("validation_fraction", 0.0, 0.9),
+        ]:
             value = getattr(self, param)
-            _check(name, param, value, isinstance(value, int | float) and low <= value < high,
-                   f"a float in [{low}, {high})")  # fmt: skip
+            _check(
+                name,
+                param,
+                value,
+                isinstance(value, int | float) and low <= value < high,
+                f"a float in [{low}, {high})",
+            )
         for param in ("learning_rate",):
             value = getattr(self, param)
-            _check(name, param, value,
-                   value is None or (isinstance(value, int | float) and value > 0),
-                   "None or a positive float")  # fmt: skip
-        _check(name, "weight_decay", self.weight_decay,
-               isinstance(self.weight_decay, int | float) and self.weight_decay >= 0,
-               "a non-negative float")  # fmt: skip
+            _check(
+                name,
+                param,
+                value,
+                value is None or (isinstance(value, int | float) and value > 0),
+                "None or a positive float",
+            )
+        _check(
+            name,
+            "weight_decay",
+            self.weight_decay,
+            isinstance(self.weight_decay, int | float) and self.weight_decay >= 0,
+            "a non-negative float",
+        )
         for param in ("batch_size", "patience"):
-            _check(name, param, getattr(self, param), positive_int(getattr(self, param)),
-                   "a positive int")  # fmt: skip
-        _check(name, "max_epochs", self.max_epochs,
-               self.max_epochs is None or positive_int(self.max_epochs), "None or a positive int")  # fmt: skip
-        _check(name, "early_stopping", self.early_stopping,
-               self.early_stopping in (True, False, "auto"), "a bool or 'auto'")  # fmt: skip
-        _check(name, "tol", self.tol, isinstance(self.tol, int | float) and self.tol >= 0,
-               "a non-negative float")  # fmt: skip
+            _check(
+                name,
+                param,
+                getattr(self, param),
+                positive_int(getattr(self, param)),
+                "a positive int",
+            )
+        _check(
+            name,
+            "max_epochs",
+            self.max_epochs,
+            self.max_epochs is None or positive_int(self.max_epochs),
+            "None or a positive int",
+        )
+        _check(
+            name,
+            "early_stopping",
+            self.early_stopping,
+            self.early_stopping in (True, False, "auto"),
+            "a bool or 'auto'",
+        )
+        _check(
+            name,
+            "tol",
+            self.tol,
+            isinstance(self.tol, int | float) and self.tol >= 0,
+            "a non-negative float",
+        )
         _check(name, "seed", self.seed, isinstance(self.seed, int | np.integer), "an int")
         engine_registry.canonical_name(str(self.backend))
 
@@ -527,12 +609,21 @@ class NeuralRegressor(_Estimator):
         if early == "auto":
             early = len(self.hidden) > 0
         return TrainConfig(
-            loss=self.loss, optimizer=solver, learning_rate=float(lr), momentum=float(self.momentum),
-            weight_decay=float(self.weight_decay), batch_size=int(self.batch_size),
-            max_epochs=int(max_epochs), schedule=self.schedule, early_stopping=bool(early),
-            validation_fraction=float(self.validation_fraction), patience=int(self.patience),
-            tol=float(self.tol), dtype=self.dtype, seed=int(self.seed),
-        )  # fmt: skip
+            loss=self.loss,
+            optimizer=solver,
+            learning_rate=float(lr),
+            momentum=float(self.momentum),
+            weight_decay=float(self.weight_decay),
+            batch_size=int(self.batch_size),
+            max_epochs=int(max_epochs),
+            schedule=self.schedule,
+            early_stopping=bool(early),
+            validation_fraction=float(self.validation_fraction),
+            patience=int(self.patience),
+            tol=float(self.tol),
+            dtype=self.dtype,
+            seed=int(self.seed),
+        )
 
     def fit(self, X: Any, y: Any = None) -> NeuralRegressor:
         """Standardise, initialise at random, and train by gradient descent.
@@ -575,9 +666,16 @@ class NeuralRegressor(_Estimator):
         self.backend_ = engine_registry.canonical_name(str(self.backend))
         initial = init_params(self.net_, rng)
         result = train(
-            backend, self.net_, initial, cfg, Xs[train_rows], ys[train_rows],
-            Xs[val_rows] if n_val else None, ys[val_rows] if n_val else None, self.progress,
-        )  # fmt: skip
+            backend,
+            self.net_,
+            initial,
+            cfg,
+            Xs[train_rows],
+            ys[train_rows],
+            Xs[val_rows] if n_val else None,
+            ys[val_rows] if n_val else None,
+            self.progress,
+        )
         self.params_ = result.params
         self.history_ = result.history
         self.n_epochs_ = result.n_epochs
@@ -615,7 +713,9 @@ class NeuralRegressor(_Estimator):
     def _require_linear(self) -> None:
         self._require_fitted()
         if self.net_.hidden:
-            raise AttributeError("coef_ and intercept_ exist only for the linear neuron (hidden=())")
+            raise AttributeError(
+                "coef_ and intercept_ exist only for the linear neuron (hidden=())"
+            )
 
     def _predict_standardised(self, Xs: np.ndarray) -> np.ndarray:
         backend = engine_registry.get_backend(self.backend_)
@@ -636,8 +736,13 @@ class NeuralRegressor(_Estimator):
         pred = self._point(X)
         if interval is None:
             return pred
-        _check("predict", "interval", interval,
-               isinstance(interval, float) and 0 < interval < 1, "None or a float in (0, 1)")  # fmt: skip
+        _check(
+            "predict",
+            "interval",
+            interval,
+            isinstance(interval, float) and 0 < interval < 1,
+            "None or a float in (0, 1)",
+        )
         res = self.calibration_residuals_
         rank = min(len(res), int(math.ceil((len(res) + 1) * interval)))
         half = float(res[rank - 1]) if len(res) else math.nan
@@ -647,9 +752,8 @@ class NeuralRegressor(_Estimator):
         """What was trained, how, and how well."""
         self._require_fitted()
         cfg = self.train_config_
-        arch = "linear neuron" if not self.net_.hidden else (
-            f"MLP {self.net_.n_inputs}-{'-'.join(map(str, self.net_.hidden))}-1 ({self.net_.activation})"
-        )  # fmt: skip
+        widths = "-".join(map(str, (self.net_.n_inputs, *self.net_.hidden, 1)))
+        arch = f"MLP {widths} ({self.net_.activation})" if self.net_.hidden else "linear neuron"
         n_params = sum(int(np.prod(s)) for s in self.net_.param_shapes())
         hist = self.history_
         lines = [
@@ -684,8 +788,11 @@ class NeuralRegressor(_Estimator):
         meta = {
             **self._common_state(),
             "backend": self.backend_,
-            "network": {"n_inputs": self.net_.n_inputs, "hidden": list(self.net_.hidden),
-                        "activation": self.net_.activation},  # fmt: skip
+            "network": {
+                "n_inputs": self.net_.n_inputs,
+                "hidden": list(self.net_.hidden),
+                "activation": self.net_.activation,
+            },
             "train_config": self.train_config_.to_dict(),
             "history": self.history_,
             "n_epochs": self.n_epochs_,
@@ -698,9 +805,10 @@ class NeuralRegressor(_Estimator):
         }
         arrays = {f"param_{i}": p for i, p in enumerate(self.params_)}
         arrays.update(
-            x_mean=self.x_mean_, x_scale=self.x_scale_,
+            x_mean=self.x_mean_,
+            x_scale=self.x_scale_,
             calibration_residuals=self.calibration_residuals_,
-        )  # fmt: skip
+        )
         return meta, arrays
 
     @classmethod
@@ -744,7 +852,9 @@ def load(path: str | Path, backend: str | None = None) -> LinearRegression | Neu
     try:
         model = _KINDS[kind](meta, arrays)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ModelFileError(f"{path}: incomplete model file ({type(exc).__name__}: {exc})") from None
+        raise ModelFileError(
+            f"{path}: incomplete model file ({type(exc).__name__}: {exc})"
+        ) from None
     if backend is not None and isinstance(model, NeuralRegressor):
         model.backend_ = engine_registry.canonical_name(backend)
         engine_registry.get_backend(model.backend_)

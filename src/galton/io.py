@@ -43,7 +43,12 @@ def write_model_file(path: str | Path, meta: dict[str, Any], arrays: dict[str, n
     for name, arr in arrays.items():
         if np.asarray(arr).dtype == object:
             raise ModelFileError(f"array '{name}' has dtype object, which model files refuse")
-    body = {"format": FORMAT, "format_version": FORMAT_VERSION, "galton_version": __version__, **meta}
+    body = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "galton_version": __version__,
+        **meta,
+    }
     body["checksum"] = _checksum(body, arrays)
     payload = {f"a/{k}": np.asarray(v) for k, v in arrays.items()}
     payload["__meta__"] = np.frombuffer(json.dumps(body).encode("utf-8"), dtype=np.uint8)

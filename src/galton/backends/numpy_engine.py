@@ -77,7 +77,9 @@ def backward(
         grads[2 * layer] = h.T @ delta
         grads[2 * layer + 1] = delta.sum(axis=0)
         if layer > 0:
-            delta = (delta @ params[2 * layer].T) * _activation_grad(cache[layer - 1][1], activation)
+            delta = (delta @ params[2 * layer].T) * _activation_grad(
+                cache[layer - 1][1], activation
+            )
     return grads
 
 
@@ -91,7 +93,12 @@ class NumpyTrainer:
     """Plain NumPy training state: parameters and optimizer moments."""
 
     def __init__(
-        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+        self,
+        net: NetworkSpec,
+        params: list[np.ndarray],
+        cfg: TrainConfig,
+        X: np.ndarray,
+        y: np.ndarray,
     ) -> None:
         self.net, self.cfg = net, cfg
         self.dtype = np.dtype(cfg.dtype)

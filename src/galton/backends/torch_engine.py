@@ -54,7 +54,12 @@ class TorchTrainer:
     """Leaf tensors for the parameters and one ``torch.optim`` optimizer over them."""
 
     def __init__(
-        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+        self,
+        net: NetworkSpec,
+        params: list[np.ndarray],
+        cfg: TrainConfig,
+        X: np.ndarray,
+        y: np.ndarray,
     ) -> None:
         self.net, self.cfg = net, cfg
         self.dtype = _DTYPES[cfg.dtype]
@@ -86,7 +91,9 @@ class TorchTrainer:
             group["lr"] = lr
         index = torch.from_numpy(np.asarray(batch))
         self.optimizer.zero_grad(set_to_none=True)
-        loss = _loss(_forward(self.params, self.X[index], self.net.activation), self.y[index], self.cfg)
+        loss = _loss(
+            _forward(self.params, self.X[index], self.net.activation), self.y[index], self.cfg
+        )
         loss.backward()
         self.optimizer.step()
         return float(loss.detach())
@@ -98,13 +105,17 @@ class TorchTrainer:
         loss = _loss(_forward(tensors, self.X, self.net.activation), self.y, self.cfg)
         wd = self.cfg.weight_decay
         if wd:
-            loss = loss + 0.5 * wd * sum((p * p).sum() for i, p in enumerate(tensors) if is_weight(i))
+            loss = loss + 0.5 * wd * sum(
+                (p * p).sum() for i, p in enumerate(tensors) if is_weight(i)
+            )
         grads = torch.autograd.grad(loss, tensors)
         return float(loss.detach()), [g.numpy().astype(np.float64) for g in grads]
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
         with torch.no_grad():
-            pred = _forward(self.params, torch.as_tensor(np.asarray(X), dtype=self.dtype), self.net.activation)
+            pred = _forward(
+                self.params, torch.as_tensor(np.asarray(X), dtype=self.dtype), self.net.activation
+            )
             return float(_loss(pred, torch.as_tensor(np.asarray(y), dtype=self.dtype), self.cfg))
 
     def get_params(self) -> list[np.ndarray]:

@@ -41,13 +41,13 @@ def numeric_column(values: pd.Series, name: str, source: str, role: str = "colum
         bad = (coerced.isna() & values.notna()).to_numpy()
         if bad.any():
             what = "target" if role == "target" else "column"
-            raise DataError(
-                f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad)}"
-            )
+            raise DataError(f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad)}")
         out = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     infinite = np.isinf(out)
     if infinite.any():
-        raise DataError(f"{source}: column '{name}' has an infinite value: {_first_bad(values, infinite)}")
+        raise DataError(
+            f"{source}: column '{name}' has an infinite value: {_first_bad(values, infinite)}"
+        )
     return out
 
 

@@ -163,8 +163,9 @@ class OLSResults:
             f"F: {self.fvalue:.6g} (p = {self.f_pvalue:.3g})",
             f"Residual std. error: {self.resid_std_err:.6g}   Log-likelihood: {self.llf:.6g}   "
             f"AIC: {self.aic:.6g}   BIC: {self.bic:.6g}",
-            f"Condition number: {sol.condition_number:.3g} (scaled {sol.scaled_condition_number:.3g})"
-            f"   Rank: {sol.rank} of {len(self.names)} (tol {sol.rank_tol:.2g})   "
+            f"Condition number: {sol.condition_number:.3g} "
+            f"(scaled {sol.scaled_condition_number:.3g})   "
+            f"Rank: {sol.rank} of {len(self.names)} (tol {sol.rank_tol:.2g})   "
             f"Solver: {sol.method} ({sol.precision_bits} bits)",
             "-" * (width + 78),
             f"{'':<{width}}{'coef':>17}{'std err':>13}{'t':>10}{'P>|t|':>10}"

@@ -25,7 +25,9 @@ class TrainResult:
     """Trained parameters and how training went."""
 
     params: list[np.ndarray]
-    history: dict[str, list[float]] = field(default_factory=lambda: {"train_loss": [], "val_loss": []})
+    history: dict[str, list[float]] = field(
+        default_factory=lambda: {"train_loss": [], "val_loss": []}
+    )
     best_epoch: int = 0
     n_epochs: int = 0
     stopped_early: bool = False

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 
 @contextmanager
-def epoch_progress(total: int, enabled: bool | None) -> Iterator[Callable[[int, float, float | None], None]]:
+def epoch_progress(
+    total: int, enabled: bool | None
+) -> Iterator[Callable[[int, float, float | None], None]]:
     """Yield ``update(epoch, train_loss, val_loss)``; a no-op unless enabled.
 
     ``enabled=None`` means: only when stderr is a terminal.

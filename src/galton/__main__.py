@@ -1,0 +1,5 @@
+"""``python -m galton`` runs the command line."""
+
+from galton.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""NeuralRegressor: the linear neuron lands on least squares; an MLP fits curves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import NIST_DIR
+
+import galton
+from galton.data.datasets import load_dataset
+from galton.data.nist import read_nist
+
+ENGINES = ["numpy", "torch"]
+
+
+def _linear_problems():
+    for name in ("seed-least-squares", "seed-tensorflow", "seed-pytorch", "seed-theano"):
+        frame = load_dataset(name)
+        yield name, frame[["x"]], frame["y"].to_numpy()
+    for name in ("Norris", "Longley"):
+        problem = read_nist(NIST_DIR / f"{name}.dat")
+        yield name, problem.X, problem.y
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("problem", list(_linear_problems()), ids=lambda p: p[0])
+def test_linear_neuron_reaches_least_squares(problem, engine: str) -> None:
+    _, X, y = problem
+    ols = galton.LinearRegression().fit(X, y)
+    net = galton.NeuralRegressor(hidden=(), backend=engine, seed=7).fit(X, y)
+    got = np.r_[net.intercept_, net.coef_]
+    # relative 1e-6; a coefficient that is exactly 0 (seed-pytorch's intercept) gets the same
+    # tolerance relative to the largest coefficient
+    np.testing.assert_allclose(got, ols.params_, rtol=1e-6, atol=1e-6 * np.abs(ols.params_).max())
+    # trained from a random start: the history shows the loss falling to the optimum
+    assert net.history_["train_loss"][0] > 2 * net.history_["train_loss"][-1]
+
+
+def test_linear_neuron_starts_random_not_from_least_squares() -> None:
+    frame = load_dataset("seed-theano")
+    a = galton.NeuralRegressor(hidden=(), max_epochs=1, seed=1).fit(frame[["x"]], frame["y"])
+    b = galton.NeuralRegressor(hidden=(), max_epochs=1, seed=2).fit(frame[["x"]], frame["y"])
+    assert a.history_["train_loss"][0] != b.history_["train_loss"][0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_mlp_fits_a_curve_far_better_than_a_line(engine: str) -> None:
+    frame = load_dataset("age-income")
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(frame))
+    train, test = frame.iloc[order[:2400]], frame.iloc[order[2400:]]
+    y_test = test["income"].to_numpy()
+
+    def rmse(model) -> float:
+        return float(np.sqrt(np.mean((model.predict(test) - y_test) ** 2)))
+
+    line = galton.LinearRegression().fit(train, "income")
+    mlp = galton.NeuralRegressor(hidden=(32, 32), backend=engine, seed=0).fit(train, "income")
+    assert rmse(mlp) <= 0.7 * rmse(line)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam", "adamw", "lbfgs"])
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_solver_reduces_the_loss(engine: str, solver: str) -> None:
+    frame = load_dataset("yacht")
+    model = galton.NeuralRegressor(
+        hidden=(16,),
+        solver=solver,
+        backend=engine,
+        max_epochs=40,
+        weight_decay=1e-4,
+        schedule="cosine",
+        seed=0,
+    )
+    model.fit(frame, "residuary_resistance")
+    hist = model.history_["train_loss"]
+    assert min(hist[1:]) < 0.5 * hist[0]
+    assert len(model.history_["val_loss"]) == len(hist)
+
+
+def test_early_stopping_restores_the_best_epoch() -> None:
+    frame = load_dataset("concrete")
+    model = galton.NeuralRegressor(
+        hidden=(64, 64), solver="adam", learning_rate=0.01, patience=5, max_epochs=400, seed=0
+    )
+    model.fit(frame, "strength")
+    val = model.history_["val_loss"]
+    assert model.stopped_early_
+    assert model.best_epoch_ == int(np.argmin(val))
+    assert model.metrics_["val_rmse"] > 0
+
+
+def test_same_seed_same_model_different_seed_different_model() -> None:
+    frame = load_dataset("yacht")
+    fit = lambda seed: galton.NeuralRegressor(hidden=(8,), seed=seed, max_epochs=30).fit(  # noqa: E731
+        frame, "residuary_resistance"
+    )
+    a, b, c = fit(3), fit(3), fit(4)
+    for p, q in zip(a.params_, b.params_, strict=True):
+        np.testing.assert_array_equal(p, q)
+    assert not np.array_equal(a.params_[0], c.params_[0])
+
+
+def test_losses_and_activations_train() -> None:
+    frame = load_dataset("energy")
+    for loss, activation in [("mae", "tanh"), ("huber", "silu"), ("mse", "sigmoid")]:
+        model = galton.NeuralRegressor(
+            hidden=(8,), loss=loss, activation=activation, max_epochs=60, seed=0
+        ).fit(frame, "heating_load")
+        assert model.metrics_["r2"] > 0.8, (loss, activation)
+
+
+def test_prediction_intervals_cover_held_out_rows() -> None:
+    frame = load_dataset("age-income")
+    train, test = frame.iloc[:2500], frame.iloc[2500:]
+    model = galton.NeuralRegressor(hidden=(32,), seed=0).fit(train, "income")
+    pred, lower, upper = model.predict(test, interval=0.9)
+    y = test["income"].to_numpy()
+    coverage = np.mean((y >= lower) & (y <= upper))
+    assert 0.82 <= coverage <= 0.97
+    assert np.all(lower < pred) and np.all(pred < upper)
+
+
+def test_coef_only_for_the_linear_neuron() -> None:
+    frame = load_dataset("seed-theano")
+    model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(frame, "y")
+    with pytest.raises(AttributeError, match="linear neuron"):
+        _ = model.coef_
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "expected"),
+    [
+        ("hidden", (64, 0), "a tuple of positive ints"),
+        ("activation", "gelu", "a str among"),
+        ("solver", "rmsprop", "a str among"),
+        ("learning_rate", -1.0, "None or a positive float"),
+    ],
+)
+def test_parameter_errors_name_the_parameter(param: str, value, expected: str) -> None:
+    model = galton.NeuralRegressor(**{param: value})
+    with pytest.raises(galton.ParameterError) as info:
+        model.fit(np.ones((5, 1)), np.arange(5.0))
+    message = str(info.value)
+    assert message.startswith(f"The '{param}' parameter of NeuralRegressor must be {expected}")
+    assert message.endswith(f"Got {value!r} instead.")
+
+
+def test_tiny_data_turns_early_stopping_off_with_a_warning() -> None:
+    frame = load_dataset("seed-pytorch")
+    with pytest.warns(UserWarning, match="only 3 rows"):
+        model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(frame, "y")
+    assert not model.train_config_.early_stopping and model.history_["val_loss"] == []
+
+
+def test_unavailable_engine_says_how_to_install() -> None:
+    with pytest.raises(galton.BackendUnavailableError, match="caffe"):
+        galton.NeuralRegressor(backend="caffe").fit(np.ones((5, 1)), np.arange(5.0))
