@@ -14,7 +14,7 @@ $(PY):
 # torch==2.13.0 first: pip then takes the CPU wheel on disk instead of a multi-GB CUDA build.
 $(STAMP): $(PY) pyproject.toml
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[all,test]'
+	$(PIP) install --quiet -e '.[all,test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -156,3 +156,13 @@ def test_tiny_data_turns_early_stopping_off_with_a_warning() -> None:
 def test_unavailable_engine_says_how_to_install() -> None:
     with pytest.raises(galton.BackendUnavailableError, match="caffe"):
         galton.NeuralRegressor(backend="caffe").fit(np.ones((5, 1)), np.arange(5.0))
+
+
+def test_progress_bar_goes_to_stderr_only_when_asked(capsys) -> None:
+    frame = load_dataset("yacht")
+    galton.NeuralRegressor(hidden=(4,), max_epochs=3, progress=True).fit(frame, "residuary_resistance")
+    shown = capsys.readouterr()
+    assert "epochs" in shown.err and shown.out == ""
+    galton.NeuralRegressor(hidden=(4,), max_epochs=3).fit(frame, "residuary_resistance")
+    silent = capsys.readouterr()
+    assert silent.err == "" and silent.out == ""  # stderr is not a terminal under pytest

@@ -23,14 +23,15 @@ def epoch_progress(
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)
     with Progress(
         TextColumn("training"),
         BarColumn(),
         TextColumn("{task.completed}/{task.total} epochs"),
         TextColumn("{task.fields[info]}"),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
+        console=console,
+        transient=console.is_terminal,  # in a log file, keep the final line
     ) as bar:
         task = bar.add_task("fit", total=total, info="")
 
