@@ -160,7 +160,9 @@ def test_unavailable_engine_says_how_to_install() -> None:
 
 def test_progress_bar_goes_to_stderr_only_when_asked(capsys) -> None:
     frame = load_dataset("yacht")
-    galton.NeuralRegressor(hidden=(4,), max_epochs=3, progress=True).fit(frame, "residuary_resistance")
+    galton.NeuralRegressor(hidden=(4,), max_epochs=3, progress=True).fit(
+        frame, "residuary_resistance"
+    )
     shown = capsys.readouterr()
     assert "epochs" in shown.err and shown.out == ""
     galton.NeuralRegressor(hidden=(4,), max_epochs=3).fit(frame, "residuary_resistance")
