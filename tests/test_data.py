@@ -153,3 +153,34 @@ def test_file_errors_are_one_line(tmp_path: Path) -> None:
         read_table(broken)
     assert "broken.parquet: cannot read as parquet" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_lists_and_array_likes_are_accepted() -> None:
+    X = [[1.0], [2.0], [3.0], [4.0]]
+    m = galton.LinearRegression().fit(X, [2.0, 4.1, 5.9, 8.0])
+    assert m.predict([[5.0]]).shape == (1,)
+    with pytest.raises(galton.DataError, match="expects 1 columns"):
+        m.predict([[1.0, 2.0]])
+
+
+def test_unsupported_inputs_say_so() -> None:
+    import scipy.sparse
+
+    with pytest.raises(galton.DataError, match="sparse input is not supported"):
+        galton.LinearRegression().fit(scipy.sparse.csr_matrix(np.eye(3)), [1.0, 2.0, 3.0])
+    with pytest.raises(galton.DataError, match="complex-valued input"):
+        galton.LinearRegression().fit(np.ones((3, 1)) * 1j, [1.0, 2.0, 3.0])
+    with pytest.raises(galton.DataError, match="no data rows"):
+        galton.NeuralRegressor().fit(FRAME.iloc[:0], "price")
+
+
+def test_works_inside_scikit_learn_model_selection() -> None:
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+
+    frame = pd.concat([FRAME] * 3, ignore_index=True)
+    X, y = frame[["size"]].to_numpy(), frame["price"].to_numpy()
+    scores = cross_val_score(galton.LinearRegression(), X, y, cv=3)
+    assert scores.min() > 0.9
+    copy = clone(galton.NeuralRegressor(hidden=(3,), seed=5))
+    assert copy.get_params()["seed"] == 5 and copy.hidden == (3,)

@@ -66,6 +66,8 @@ def test_file_holds_no_pickle_and_full_metadata(tmp_path: Path, concrete) -> Non
     ):
         assert key in meta
     assert not list(tmp_path.glob("*.tmp"))  # atomic write left nothing behind
+    columns = meta["preprocessor"]["columns"]
+    assert columns[0] == {"name": "cement", "dtype": "float64", "kind": "numeric"}
 
 
 def test_truncated_file_is_refused(tmp_path: Path, concrete) -> None:

@@ -87,6 +87,16 @@ class _Estimator:
             setattr(self, key, value)
         return self
 
+    def __sklearn_tags__(self) -> Any:
+        """Tags for scikit-learn's model selection (imported only when scikit-learn asks)."""
+        from sklearn.utils import RegressorTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type="regressor",
+            target_tags=TargetTags(required=True),
+            regressor_tags=RegressorTags(),
+        )
+
     def __repr__(self) -> str:
         defaults = {
             k: v.default for k, v in inspect.signature(type(self).__init__).parameters.items()
@@ -114,6 +124,8 @@ class _Estimator:
             if len(target) != len(features):
                 raise DataError(f"{source}: X has {len(features)} rows but y has {len(target)}")
             target.index = features.index
+        if len(features) == 0:
+            raise DataError(f"{source}: no data rows")
         weights = None
         if sample_weight is not None:
             weights = pd.Series(
@@ -142,11 +154,12 @@ class _Estimator:
         """Preprocess new data (n, k) with the state learned in fit."""
         self._require_fitted()
         source = describe_source(X)
-        if isinstance(X, np.ndarray) and not isinstance(X, pd.DataFrame):
-            arr = X.reshape(-1, 1) if X.ndim == 1 else X
-            if arr.shape[1] != self.n_features_in_:
+        if isinstance(X, np.ndarray | list | tuple):
+            arr = np.asarray(X)
+            arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+            if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
                 raise DataError(
-                    f"X has {arr.shape[1]} columns; the model expects {self.n_features_in_} "
+                    f"X has shape {arr.shape}; the model expects {self.n_features_in_} columns "
                     f"({', '.join(self.feature_names_in_)})"
                 )
             frame = pd.DataFrame(arr, columns=self.feature_names_in_)

@@ -96,7 +96,7 @@ class Preprocessor:
         self.columns_ = []
         for name in X.columns:
             col = X[name]
-            info: dict[str, Any] = {"name": str(name)}
+            info: dict[str, Any] = {"name": str(name), "dtype": str(col.dtype)}
             if pd.api.types.is_bool_dtype(col):
                 info["kind"] = "bool"
             elif pd.api.types.is_numeric_dtype(col) or _looks_numeric(col):
