@@ -7,10 +7,11 @@ import pytest
 from conftest import NIST_DIR
 
 import galton
+from galton.backends import ENGINES as REGISTRY
 from galton.data.datasets import load_dataset
 from galton.data.nist import read_nist
 
-ENGINES = ["numpy", "torch"]
+ENGINES = list(REGISTRY)
 
 
 def _linear_problems():

@@ -417,6 +417,61 @@ def info(
     typer.echo(estimator.summary())
 
 
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.10g}"
+
+
+@app.command()
+def examples(
+    which: Annotated[
+        str, typer.Argument(help="least-squares, tensorflow, pytorch, theano or all.")
+    ] = "all",
+    backend: Annotated[
+        str | None, typer.Option(help="Run on this engine instead of the tutorial's own.")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option(help="Draw the data, galton's line and least squares (PNG).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Reproduce the four tutorial examples: tutorial, galton and exact side by side."""
+    from galton.backends import canonical_name, get_backend
+    from galton.examples import NAMES, run_examples
+
+    if which not in (*NAMES, "all"):
+        raise GaltonError(f"unknown example '{which}' (choose from {', '.join(NAMES)}, all)")
+    if backend is not None:
+        get_backend(canonical_name(backend))
+    results = run_examples(which, backend)
+    if plot is not None:
+        from galton.report.plots import plot_examples
+
+        plot_examples(results, plot)
+    failed = [r.name for r in results if not r.passed]
+    if as_json:
+        _emit_json({"examples": [r.to_dict() for r in results], "passed": not failed})
+    else:
+        for r in results:
+            typer.echo(f"\n{r.name} tutorial - engine: {r.backend or 'none (exact least squares)'}")
+            typer.echo(
+                f"  {'quantity':<24}{'tutorial printed':>18}{'galton':>18}"
+                f"{'exact least squares':>22}   check"
+            )
+            for c in r.checks:
+                mark = "ok" if c.passed else "FAILED"
+                typer.echo(
+                    f"  {c.quantity:<24}{_number(c.tutorial):>18}{_number(c.galton):>18}"
+                    f"{_number(c.exact):>22}   {mark}: {c.rule}"
+                )
+            for note in r.notes:
+                typer.echo(f"  note: {note}")
+        if plot is not None:
+            typer.echo(f"\nplot written to {plot}")
+    if failed:
+        typer.echo(f"galton: examples failed their checks: {', '.join(failed)}", err=True)
+        raise Exit(1)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
     try:

@@ -211,8 +211,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, np.generic):
-        return value.item()
+    if isinstance(value, np.generic | np.ndarray):
+        return value.tolist()
     return value
 
 
@@ -482,6 +482,14 @@ class NeuralRegressor(_Estimator):
     missing : {"error", "drop", "mean", "median"}
     progress : bool, optional
         Rich progress bar on stderr; default only when stderr is a terminal.
+    standardize : bool
+        Standardise inputs and target (default). Off reproduces runs on raw data, such as
+        the tutorials in ``galton examples``.
+    shuffle : bool
+        Shuffle minibatches every epoch (default); off feeds rows in order.
+    initial_params : list of arrays, optional
+        Starting parameters ``[W1, b1, ...]`` instead of the seeded random start, to
+        reproduce a published run from its printed initial values.
     """
 
     _kind = "neural"
@@ -507,6 +515,9 @@ class NeuralRegressor(_Estimator):
         seed: int = 0,
         missing: str = "error",
         progress: bool | None = None,
+        standardize: bool = True,
+        shuffle: bool = True,
+        initial_params: list | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -527,6 +538,9 @@ class NeuralRegressor(_Estimator):
         self.seed = seed
         self.missing = missing
         self.progress = progress
+        self.standardize = standardize
+        self.shuffle = shuffle
+        self.initial_params = initial_params
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -610,6 +624,9 @@ class NeuralRegressor(_Estimator):
             "a non-negative float",
         )
         _check(name, "seed", self.seed, isinstance(self.seed, int | np.integer), "an int")
+        for param in ("standardize", "shuffle"):
+            value = getattr(self, param)
+            _check(name, param, value, isinstance(value, bool), "a bool")
         engine_registry.canonical_name(str(self.backend))
 
     def _config(self, n_train: int) -> TrainConfig:
@@ -636,6 +653,7 @@ class NeuralRegressor(_Estimator):
             tol=float(self.tol),
             dtype=self.dtype,
             seed=int(self.seed),
+            shuffle=self.shuffle,
         )
 
     def fit(self, X: Any, y: Any = None) -> NeuralRegressor:
@@ -651,11 +669,15 @@ class NeuralRegressor(_Estimator):
         backend = engine_registry.get_backend(str(self.backend))
         X_arr, y_arr, _ = self._training_data(X, y)
         n = len(y_arr)
-        self.x_mean_ = X_arr.mean(axis=0)
-        scale = X_arr.std(axis=0)
-        self.x_scale_ = np.where(scale > 0, scale, 1.0)
-        self.y_mean_ = float(y_arr.mean())
-        self.y_scale_ = float(y_arr.std()) or 1.0
+        if self.standardize:
+            self.x_mean_ = X_arr.mean(axis=0)
+            scale = X_arr.std(axis=0)
+            self.x_scale_ = np.where(scale > 0, scale, 1.0)
+            self.y_mean_ = float(y_arr.mean())
+            self.y_scale_ = float(y_arr.std()) or 1.0
+        else:
+            self.x_mean_, self.x_scale_ = np.zeros(X_arr.shape[1]), np.ones(X_arr.shape[1])
+            self.y_mean_, self.y_scale_ = 0.0, 1.0
         Xs = (X_arr - self.x_mean_) / self.x_scale_
         ys = (y_arr - self.y_mean_) / self.y_scale_
 
@@ -678,6 +700,8 @@ class NeuralRegressor(_Estimator):
         self.net_ = NetworkSpec(X_arr.shape[1], tuple(int(h) for h in self.hidden), self.activation)
         self.backend_ = engine_registry.canonical_name(str(self.backend))
         initial = init_params(self.net_, rng)
+        if self.initial_params is not None:
+            initial = self._checked_initial_params()
         result = train(
             backend,
             self.net_,
@@ -708,6 +732,17 @@ class NeuralRegressor(_Estimator):
         self.calibration_residuals_ = np.sort(np.abs(y_arr[calib] - pred[calib]))
         self.calibration_source_ = "validation" if n_val else "training"
         return self
+
+    def _checked_initial_params(self) -> list[np.ndarray]:
+        shapes = self.net_.param_shapes()
+        given = [np.asarray(p, dtype=np.float64) for p in self.initial_params]
+        ok = len(given) == len(shapes) and all(
+            g.shape == s for g, s in zip(given, shapes, strict=False)
+        )
+        _check(
+            type(self).__name__, "initial_params", "...", ok, f"a list of arrays of shapes {shapes}"
+        )
+        return given
 
     @property
     def coef_(self) -> np.ndarray:

@@ -55,6 +55,7 @@ class TrainConfig:
     batch_size: int = 64
     max_epochs: int = 200
     schedule: str = "constant"
+    shuffle: bool = True
     early_stopping: bool = True
     validation_fraction: float = 0.1
     patience: int = 20

@@ -47,21 +47,21 @@ ENGINES: dict[str, EngineInfo] = {
             "galton.backends.tensorflow_engine",
             "tensorflow",
             "pip install 'galton[tensorflow]'",
-            "planned: joins in the engines issue",
+            "tf.function around tf.GradientTape, optimizer written in TensorFlow ops",
         ),
         EngineInfo(
             "pytensor",
             "galton.backends.pytensor_engine",
             "pytensor",
             "pip install 'galton[pytensor]'",
-            "Theano's maintained successor (theano 1.0.5 cannot import with NumPy 2); planned",
+            "Theano's way: shared variables, symbolic grad, one compiled function with updates",
         ),
         EngineInfo(
             "jax",
             "galton.backends.jax_engine",
             "jax",
             "pip install 'galton[jax]'",
-            "planned: joins in the engines issue",
+            "jax.jit step with jax.value_and_grad (enables jax_enable_x64 for float64)",
         ),
     ]
 }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -31,9 +32,61 @@ def init_params(net: NetworkSpec, rng: np.random.Generator) -> list[np.ndarray]:
     return params
 
 
+ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
+
+
+def optimizer_update(
+    name: str,
+    param: Any,
+    grad: Any,
+    m: Any,
+    v: Any,
+    t: Any,
+    lr: Any,
+    momentum: float,
+    decay: float,
+    sqrt: Callable[[Any], Any],
+) -> tuple[Any, Any, Any]:
+    """One optimizer update of one parameter, returning ``(param, m, v)``.
+
+    Pure arithmetic, so the same lines serve NumPy arrays, TensorFlow tensors, JAX arrays
+    and PyTensor symbols; only ``sqrt`` is the engine's own. The formulas are PyTorch's:
+    SGD keeps ``m = momentum * m + g`` (``m`` starts at zero, so step one is plain ``g``);
+    Adam divides the bias-corrected moments with ``eps`` outside the square root; ``decay``
+    is an L2 term added to the gradient, except for AdamW where it shrinks the parameter.
+    ``t`` is the 1-based step number.
+    """
+    if name == "sgd":
+        m = momentum * m + (grad + decay * param)
+        return param - lr * m, m, v
+    if name == "adamw":
+        param = param * (1 - lr * decay)
+        g = grad
+    else:
+        g = grad + decay * param
+    m = ADAM_BETA1 * m + (1 - ADAM_BETA1) * g
+    v = ADAM_BETA2 * v + (1 - ADAM_BETA2) * g * g
+    m_hat = m / (1 - ADAM_BETA1**t)
+    v_hat = v / (1 - ADAM_BETA2**t)
+    return param - lr * m_hat / (sqrt(v_hat) + ADAM_EPS), m, v
+
+
 def is_weight(index: int) -> bool:
     """Weight decay applies to weight matrices (even indices), not biases."""
     return index % 2 == 0
+
+
+def epoch_by_steps(trainer: Trainer, order: np.ndarray, batch_size: int, lr: float) -> float:
+    """One epoch as consecutive ``step`` calls on ``order`` cut into batches.
+
+    Returns the mean of the batch losses weighted by batch size. Engines whose steps are
+    cheap to launch use this; the others fuse the whole epoch into one compiled call.
+    """
+    total = 0.0
+    for start in range(0, len(order), batch_size):
+        rows = order[start : start + batch_size]
+        total += trainer.step(rows, lr) * len(rows)
+    return total / len(order)
 
 
 class Trainer(Protocol):
@@ -45,6 +98,11 @@ class Trainer(Protocol):
 
     def step(self, batch: np.ndarray, lr: float) -> float:
         """One optimizer step on the rows ``batch``; returns the batch loss before the step."""
+        ...
+
+    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
+        """Steps over ``order`` in batches of ``batch_size`` (the last may be shorter), as
+        ``epoch_by_steps`` does; returns the size-weighted mean batch loss."""
         ...
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from galton.backends.common import is_weight
+from galton.backends.common import epoch_by_steps, is_weight, optimizer_update
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "numpy"
@@ -118,25 +118,24 @@ class NumpyTrainer:
         cfg = self.cfg
         loss, grads = self._objective(self.params, self.X[batch], self.y[batch])
         self.t += 1
-        wd = cfg.weight_decay
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            decay = wd if is_weight(i) else 0.0
-            if cfg.optimizer == "sgd":
-                g = g + decay * p
-                self.m[i] = g if self.t == 1 else cfg.momentum * self.m[i] + g
-                p -= lr * self.m[i]
-                continue
-            if cfg.optimizer == "adamw":
-                p *= 1 - lr * decay
-            else:
-                g = g + decay * p
-            b1, b2, eps = 0.9, 0.999, 1e-8
-            self.m[i] = b1 * self.m[i] + (1 - b1) * g
-            self.v[i] = b2 * self.v[i] + (1 - b2) * g * g
-            m_hat = self.m[i] / (1 - b1**self.t)
-            v_hat = self.v[i] / (1 - b2**self.t)
-            p -= lr * m_hat / (np.sqrt(v_hat) + eps)
+        for i, grad in enumerate(grads):
+            decay = cfg.weight_decay if is_weight(i) else 0.0
+            self.params[i], self.m[i], self.v[i] = optimizer_update(
+                cfg.optimizer,
+                self.params[i],
+                grad,
+                self.m[i],
+                self.v[i],
+                self.t,
+                lr,
+                cfg.momentum,
+                decay,
+                np.sqrt,
+            )
         return loss
+
+    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
+        return epoch_by_steps(self, order, batch_size, lr)
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         cast = [np.asarray(p, dtype=self.dtype) for p in params]

@@ -83,12 +83,8 @@ def train(
     with epoch_progress(cfg.max_epochs, progress) as update:
         for epoch in range(cfg.max_epochs):
             lr = learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
-            order = rng.permutation(n)
-            total = 0.0
-            for start in range(0, n, batch):
-                rows = order[start : start + batch]
-                total += trainer.step(rows, lr) * len(rows)
-            train_loss = total / n
+            order = rng.permutation(n) if cfg.shuffle else np.arange(n)
+            train_loss = trainer.run_epoch(order, batch, lr)
             val_loss = trainer.evaluate(X_val, y_val) if has_val else None
             result.history["train_loss"].append(train_loss)
             if val_loss is not None:

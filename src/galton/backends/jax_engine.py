@@ -1,0 +1,196 @@
+"""The JAX engine: ``jax.jit``-compiled steps with ``jax.value_and_grad``.
+
+float64 needs JAX's ``jax_enable_x64`` switch, which is process-wide: the engine turns it on
+when it is imported (JAX arrays created as float32 stay float32).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import numpy as np
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+
+from galton.backends.common import is_weight, optimizer_update  # noqa: E402
+from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
+
+NAME = "jax"
+FRAMEWORK = "jax"
+
+_ACTIVATIONS = {
+    "relu": jax.nn.relu,
+    "tanh": jnp.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "silu": jax.nn.silu,
+    "identity": lambda z: z,
+}
+
+
+def _forward(params: tuple, X: jax.Array, activation: str) -> jax.Array:
+    act = _ACTIVATIONS[activation]
+    h = X
+    n_layers = len(params) // 2
+    for layer in range(n_layers):
+        h = h @ params[2 * layer] + params[2 * layer + 1]
+        if layer < n_layers - 1:
+            h = act(h)
+    return h[:, 0]
+
+
+def _loss(pred: jax.Array, y: jax.Array, loss: str, delta: float) -> jax.Array:
+    err = pred - y
+    if loss == "mse":
+        return jnp.mean(err**2)
+    if loss == "mae":
+        return jnp.mean(jnp.abs(err))
+    small = jnp.abs(err) <= delta
+    return jnp.mean(jnp.where(small, 0.5 * err**2, delta * (jnp.abs(err) - 0.5 * delta)))
+
+
+def _data_loss(params: tuple, X, y, activation: str, loss: str, delta: float) -> jax.Array:
+    return _loss(_forward(params, X, activation), y, loss, delta)
+
+
+def _objective(params: tuple, X, y, activation: str, loss: str, delta: float, wd: float):
+    value = _data_loss(params, X, y, activation, loss, delta)
+    if wd:
+        value = value + 0.5 * wd * sum(jnp.sum(p * p) for i, p in enumerate(params) if is_weight(i))
+    return value
+
+
+@partial(jax.jit, static_argnames=("activation", "loss", "delta", "wd"))
+def _value_and_grad(params, X, y, activation, loss, delta, wd):
+    return jax.value_and_grad(_objective)(params, X, y, activation, loss, delta, wd)
+
+
+@partial(jax.jit, static_argnames=("activation", "loss", "delta"))
+def _evaluate(params, X, y, activation, loss, delta):
+    return _data_loss(params, X, y, activation, loss, delta)
+
+
+@partial(jax.jit, static_argnames=("activation",))
+def _predict(params, X, activation):
+    return _forward(params, X, activation)
+
+
+@partial(jax.jit, static_argnames=("activation", "loss", "delta", "optimizer", "momentum", "wd"))
+def _step(state, X, y, rows, lr, activation, loss, delta, optimizer, momentum, wd):
+    params, m, v, t = state
+    value, grads = jax.value_and_grad(_data_loss)(params, X[rows], y[rows], activation, loss, delta)
+    t = t + 1
+    new = [
+        optimizer_update(
+            optimizer, p, g, mi, vi, t, lr, momentum, wd if is_weight(i) else 0.0, jnp.sqrt
+        )
+        for i, (p, g, mi, vi) in enumerate(zip(params, grads, m, v, strict=True))
+    ]
+    params = tuple(n[0] for n in new)
+    m = tuple(n[1] for n in new)
+    v = tuple(n[2] for n in new)
+    return (params, m, v, t), value
+
+
+@partial(jax.jit, static_argnames=("activation", "loss", "delta", "optimizer", "momentum", "wd"))
+def _epoch(state, X, y, batches, lr, activation, loss, delta, optimizer, momentum, wd):
+    """Steps over the rows of ``batches`` (k, batch) in one compiled ``lax.scan``."""
+
+    def body(carry, rows):
+        return _step(carry, X, y, rows, lr, activation, loss, delta, optimizer, momentum, wd)
+
+    return jax.lax.scan(body, state, batches)
+
+
+def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    arrays = tuple(jnp.asarray(np.asarray(p), dtype=dtype) for p in params)
+    out = _predict(arrays, jnp.asarray(np.asarray(X), dtype=dtype), net.activation)
+    return np.asarray(out, dtype=np.float64)
+
+
+class JaxTrainer:
+    """Immutable state ``(params, m, v, t)`` threaded through a jitted step."""
+
+    def __init__(
+        self,
+        net: NetworkSpec,
+        params: list[np.ndarray],
+        cfg: TrainConfig,
+        X: np.ndarray,
+        y: np.ndarray,
+    ) -> None:
+        self.net, self.cfg = net, cfg
+        self.dtype = jnp.dtype(cfg.dtype)
+        self.X = jnp.asarray(np.asarray(X), dtype=self.dtype)
+        self.y = jnp.asarray(np.asarray(y), dtype=self.dtype)
+        self.set_params(params)
+        zeros = tuple(jnp.zeros_like(p) for p in self.params)
+        self.state = (self.params, zeros, zeros, jnp.asarray(0.0, dtype=self.dtype))
+        self._static = {"activation": net.activation, "loss": cfg.loss, "delta": cfg.huber_delta}
+
+    def step(self, batch: np.ndarray, lr: float) -> float:
+        cfg = self.cfg
+        self.state, value = _step(
+            (self.params, *self.state[1:]),
+            self.X,
+            self.y,
+            jnp.asarray(batch),
+            jnp.asarray(lr, dtype=self.dtype),
+            optimizer=cfg.optimizer,
+            momentum=cfg.momentum,
+            wd=cfg.weight_decay,
+            **self._static,
+        )
+        self.params = self.state[0]
+        return float(value)
+
+    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
+        # Full batches in one scan (launching a jitted step costs more than a small step),
+        # then the shorter last batch as one step.
+        cfg = self.cfg
+        n_full = len(order) // batch_size
+        lr_j = jnp.asarray(lr, dtype=self.dtype)
+        static = dict(
+            optimizer=cfg.optimizer, momentum=cfg.momentum, wd=cfg.weight_decay, **self._static
+        )
+        total = 0.0
+        state = (self.params, *self.state[1:])
+        if n_full:
+            batches = jnp.asarray(order[: n_full * batch_size].reshape(n_full, batch_size))
+            state, losses = _epoch(state, self.X, self.y, batches, lr_j, **static)
+            total += float(jnp.sum(losses)) * batch_size
+        rest = order[n_full * batch_size :]
+        if len(rest):
+            state, value = _step(state, self.X, self.y, jnp.asarray(rest), lr_j, **static)
+            total += float(value) * len(rest)
+        self.state = state
+        self.params = state[0]
+        return total / len(order)
+
+    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        arrays = tuple(jnp.asarray(np.asarray(p), dtype=self.dtype) for p in params)
+        value, grads = _value_and_grad(
+            arrays, self.X, self.y, wd=self.cfg.weight_decay, **self._static
+        )
+        return float(value), [np.asarray(g, dtype=np.float64) for g in grads]
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
+        Xj = jnp.asarray(np.asarray(X), dtype=self.dtype)
+        yj = jnp.asarray(np.asarray(y), dtype=self.dtype)
+        return float(_evaluate(self.params, Xj, yj, **self._static))
+
+    def get_params(self) -> list[np.ndarray]:
+        return [np.asarray(p, dtype=np.float64) for p in self.params]
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        self.params = tuple(jnp.asarray(np.asarray(p), dtype=self.dtype) for p in params)
+
+
+def make_trainer(
+    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+) -> JaxTrainer:
+    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
+    return JaxTrainer(net, params, cfg, X, y)

@@ -1,0 +1,243 @@
+"""The PyTensor engine (alias ``theano``): the Theano way.
+
+Parameters and optimizer moments are ``shared`` variables, the loss is a symbolic graph,
+``pytensor.grad`` differentiates it, and one compiled ``pytensor.function`` with
+``updates`` performs a whole training step. PyTensor is Theano's maintained successor; the
+original theano 1.0.5 cannot import with NumPy 2.
+
+Compile mode, chosen by measurement (see ``mode_for`` and the README): the C virtual
+machine linker for the linear neuron, Numba for networks with hidden layers. Compiled
+functions are cached per network and training configuration, so a process pays
+compilation once; both compilers also cache on disk across processes.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+with warnings.catch_warnings():  # "could not link to a BLAS": dot products use NumPy's BLAS
+    warnings.simplefilter("ignore", UserWarning)
+    import pytensor
+    import pytensor.tensor as pt
+    from pytensor.compile.mode import Mode, get_mode
+
+from galton.backends.common import epoch_by_steps, is_weight, optimizer_update
+from galton.spec import NetworkSpec, TrainConfig
+
+NAME = "pytensor"
+FRAMEWORK = "pytensor"
+# Measured (README, "Engines"): the C VM linker compiles a graph in about a second cold and
+# runs the linear neuron as fast as anything; Numba compiles a new graph in 5-20 s the first
+# time on a machine (cached on disk after) but runs a 2x64 MLP epoch 4x faster. So: C VM for
+# the linear neuron, Numba for networks with hidden layers. GALTON_PYTENSOR_MODE overrides.
+LINEAR_MODE = Mode(linker="cvm", optimizer="fast_run")
+MLP_MODE = get_mode("NUMBA")
+
+
+def mode_for(net: NetworkSpec) -> Mode:
+    """The compile mode galton uses for ``net``."""
+    if os.environ.get("GALTON_PYTENSOR_MODE"):
+        name = os.environ["GALTON_PYTENSOR_MODE"]
+        return LINEAR_MODE if name.lower() == "cvm" else get_mode(name)
+    return MLP_MODE if net.hidden else LINEAR_MODE
+
+
+def _compile(mode: Mode, inputs: Sequence, outputs: Any, updates: list | None = None) -> Any:
+    """``pytensor.function`` in galton's mode, without the BLAS warning of pip installs
+    (PyTensor then computes dot products through NumPy, which has its own BLAS)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
+        return pytensor.function(list(inputs), outputs, updates=updates, mode=mode)
+
+
+def _activate(z: Any, name: str) -> Any:
+    if name == "relu":
+        return pt.switch(z > 0, z, 0)
+    if name == "tanh":
+        return pt.tanh(z)
+    if name == "sigmoid":
+        return pt.sigmoid(z)
+    if name == "silu":
+        return z * pt.sigmoid(z)
+    return z
+
+
+def _forward(params: list, X: Any, activation: str) -> Any:
+    h = X
+    n_layers = len(params) // 2
+    for layer in range(n_layers):
+        h = pt.dot(h, params[2 * layer]) + params[2 * layer + 1]
+        if layer < n_layers - 1:
+            h = _activate(h, activation)
+    return h[:, 0]
+
+
+def _loss(pred: Any, y: Any, loss: str, delta: float) -> Any:
+    err = pred - y
+    if loss == "mse":
+        return pt.mean(err**2)
+    if loss == "mae":
+        return pt.mean(pt.abs(err))
+    small = pt.le(pt.abs(err), delta)
+    return pt.mean(pt.switch(small, 0.5 * err**2, delta * (pt.abs(err) - 0.5 * delta)))
+
+
+def _symbolic_params(net: NetworkSpec, dtype: str) -> list:
+    return [
+        pt.tensor(f"p{i}", dtype=dtype, shape=(None,) * len(shape))
+        for i, shape in enumerate(net.param_shapes())
+    ]
+
+
+@cache
+def _predict_function(net: NetworkSpec, dtype: str) -> Any:
+    X = pt.matrix("X", dtype=dtype)
+    params = _symbolic_params(net, dtype)
+    return _compile(mode_for(net), [X, *params], _forward(params, X, net.activation))
+
+
+def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    fn = _predict_function(net, dtype)
+    out = fn(np.asarray(X, dtype=dtype), *[np.asarray(p, dtype=dtype) for p in params])
+    return np.asarray(out, dtype=np.float64)
+
+
+class _Graphs:
+    """Shared variables and compiled functions for one network and training configuration."""
+
+    def __init__(self, net: NetworkSpec, cfg: TrainConfig) -> None:
+        dtype = cfg.dtype
+        self.dtype = dtype
+        zeros = [np.zeros(s, dtype=dtype) for s in net.param_shapes()]
+        self.params = [pytensor.shared(z.copy(), name=f"param{i}") for i, z in enumerate(zeros)]
+        self.m = [pytensor.shared(z.copy(), name=f"m{i}") for i, z in enumerate(zeros)]
+        self.v = [pytensor.shared(z.copy(), name=f"v{i}") for i, z in enumerate(zeros)]
+        self.t = pytensor.shared(np.asarray(0.0, dtype=dtype), name="t")
+        self.X = pytensor.shared(np.zeros((1, net.n_inputs), dtype=dtype), name="X")
+        self.y = pytensor.shared(np.zeros(1, dtype=dtype), name="y")
+        self.net, self.cfg = net, cfg
+        self.mode = mode_for(net)
+        self._step = self._objective = self._evaluate = None
+
+    def step_function(self) -> Any:
+        """``f(rows, lr) -> loss`` that also applies one optimizer update."""
+        if self._step is None:
+            cfg = self.cfg
+            rows = pt.lvector("rows")
+            lr = pt.scalar("lr", dtype=self.dtype)
+            loss = _loss(
+                _forward(self.params, self.X[rows], self.net.activation),
+                self.y[rows],
+                cfg.loss,
+                cfg.huber_delta,
+            )
+            grads = pytensor.grad(loss, self.params)
+            t = self.t + 1
+            updates = [(self.t, t)]
+            for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
+                decay = cfg.weight_decay if is_weight(i) else 0.0
+                new_p, new_m, new_v = optimizer_update(
+                    cfg.optimizer, p, g, self.m[i], self.v[i], t, lr, cfg.momentum, decay, pt.sqrt
+                )
+                updates += [
+                    (p, pt.cast(new_p, self.dtype)),
+                    (self.m[i], pt.cast(new_m, self.dtype)),
+                    (self.v[i], pt.cast(new_v, self.dtype)),
+                ]
+            self._step = _compile(self.mode, [rows, lr], loss, updates)
+        return self._step
+
+    def objective_function(self) -> Any:
+        """``f(*params) -> (loss + L2 penalty, *gradients)`` on the whole training data."""
+        if self._objective is None:
+            cfg = self.cfg
+            params = _symbolic_params(self.net, self.dtype)
+            loss = _loss(
+                _forward(params, self.X, self.net.activation), self.y, cfg.loss, cfg.huber_delta
+            )
+            if cfg.weight_decay:
+                penalty = sum(pt.sum(p**2) for i, p in enumerate(params) if is_weight(i))
+                loss = loss + 0.5 * cfg.weight_decay * penalty
+            grads = pytensor.grad(loss, params)
+            self._objective = _compile(self.mode, params, [loss, *grads])
+        return self._objective
+
+    def evaluate_function(self) -> Any:
+        """``f(X, y) -> loss`` of the current shared parameters."""
+        if self._evaluate is None:
+            X = pt.matrix("Xe", dtype=self.dtype)
+            y = pt.vector("ye", dtype=self.dtype)
+            cfg = self.cfg
+            loss = _loss(
+                _forward(self.params, X, self.net.activation), y, cfg.loss, cfg.huber_delta
+            )
+            self._evaluate = _compile(self.mode, [X, y], loss)
+        return self._evaluate
+
+
+@cache
+def _graphs(net: NetworkSpec, cfg_key: tuple) -> _Graphs:
+    return _Graphs(net, TrainConfig(**dict(cfg_key)))
+
+
+class PytensorTrainer:
+    """Binds data and starting values to the cached shared variables of its configuration."""
+
+    def __init__(
+        self,
+        net: NetworkSpec,
+        params: list[np.ndarray],
+        cfg: TrainConfig,
+        X: np.ndarray,
+        y: np.ndarray,
+    ) -> None:
+        key = tuple(
+            (k, v)
+            for k, v in sorted(cfg.to_dict().items())
+            if k in ("loss", "optimizer", "momentum", "weight_decay", "huber_delta", "dtype")
+        )
+        self.g = _graphs(net, key)
+        self.dtype = cfg.dtype
+        self.g.X.set_value(np.asarray(X, dtype=self.dtype))
+        self.g.y.set_value(np.asarray(y, dtype=self.dtype))
+        self.set_params(params)
+        for m, v in zip(self.g.m, self.g.v, strict=True):
+            m.set_value(np.zeros_like(m.get_value()))
+            v.set_value(np.zeros_like(v.get_value()))
+        self.g.t.set_value(np.asarray(0.0, dtype=self.dtype))
+
+    def step(self, batch: np.ndarray, lr: float) -> float:
+        rows = np.asarray(batch, dtype=np.int64)
+        return float(self.g.step_function()(rows, np.asarray(lr, dtype=self.dtype)))
+
+    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
+        return epoch_by_steps(self, order, batch_size, lr)
+
+    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        out = self.g.objective_function()(*[np.asarray(p, dtype=self.dtype) for p in params])
+        return float(out[0]), [np.asarray(g, dtype=np.float64) for g in out[1:]]
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
+        fn = self.g.evaluate_function()
+        return float(fn(np.asarray(X, dtype=self.dtype), np.asarray(y, dtype=self.dtype)))
+
+    def get_params(self) -> list[np.ndarray]:
+        return [np.array(p.get_value(), dtype=np.float64) for p in self.g.params]
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        for shared, value in zip(self.g.params, params, strict=True):
+            shared.set_value(np.array(value, dtype=self.dtype))
+
+
+def make_trainer(
+    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
+) -> PytensorTrainer:
+    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
+    return PytensorTrainer(net, params, cfg, X, y)

@@ -1,0 +1,1 @@
+"""Plots and reports: the only place galton uses matplotlib."""
