@@ -90,7 +90,11 @@ def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: st
 
 
 class NumpyTrainer:
-    """Plain NumPy training state: parameters and optimizer moments."""
+    """Plain NumPy training state: parameters and optimizer moments.
+
+    The parameters are views into one flat vector, so an optimizer update is a dozen
+    whole-vector operations instead of a dozen per layer (a third of a small step's time).
+    """
 
     def __init__(
         self,
@@ -104,9 +108,23 @@ class NumpyTrainer:
         self.dtype = np.dtype(cfg.dtype)
         self.X = np.asarray(X, dtype=self.dtype)
         self.y = np.asarray(y, dtype=self.dtype)
+        self.shapes = net.param_shapes()
+        self.flat = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
+        self.params = []
+        start = 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            self.params.append(self.flat[start : start + size].reshape(shape))
+            start += size
+        self.decay = np.concatenate(
+            [
+                np.full(int(np.prod(s)), cfg.weight_decay if is_weight(i) else 0.0, self.dtype)
+                for i, s in enumerate(self.shapes)
+            ]
+        )
         self.set_params(params)
-        self.m = [np.zeros_like(p) for p in self.params]
-        self.v = [np.zeros_like(p) for p in self.params]
+        self.m = np.zeros_like(self.flat)
+        self.v = np.zeros_like(self.flat)
         self.t = 0
 
     def _objective(self, params, X, y) -> tuple[float, list[np.ndarray]]:
@@ -117,21 +135,21 @@ class NumpyTrainer:
     def step(self, batch: np.ndarray, lr: float) -> float:
         cfg = self.cfg
         loss, grads = self._objective(self.params, self.X[batch], self.y[batch])
+        grad = np.concatenate([g.ravel() for g in grads])
         self.t += 1
-        for i, grad in enumerate(grads):
-            decay = cfg.weight_decay if is_weight(i) else 0.0
-            self.params[i], self.m[i], self.v[i] = optimizer_update(
-                cfg.optimizer,
-                self.params[i],
-                grad,
-                self.m[i],
-                self.v[i],
-                self.t,
-                lr,
-                cfg.momentum,
-                decay,
-                np.sqrt,
-            )
+        new, self.m, self.v = optimizer_update(
+            cfg.optimizer,
+            self.flat,
+            grad,
+            self.m,
+            self.v,
+            self.t,
+            lr,
+            cfg.momentum,
+            self.decay,
+            np.sqrt,
+        )
+        self.flat[:] = new  # in place: ``self.params`` are views of it
         return loss
 
     def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
@@ -155,7 +173,8 @@ class NumpyTrainer:
         return [p.astype(np.float64) for p in self.params]
 
     def set_params(self, params: list[np.ndarray]) -> None:
-        self.params = [np.array(p, dtype=self.dtype) for p in params]
+        for view, value in zip(self.params, params, strict=True):
+            view[...] = value
 
 
 def make_trainer(

@@ -88,9 +88,23 @@ class TensorflowTrainer:
         self.dtype = _DTYPES[cfg.dtype]
         self.X = tf.constant(np.asarray(X), dtype=self.dtype)
         self.y = tf.constant(np.asarray(y), dtype=self.dtype)
-        self.params = [tf.Variable(np.asarray(p), dtype=self.dtype) for p in params]
-        self.m = [tf.Variable(tf.zeros_like(p)) for p in self.params]
-        self.v = [tf.Variable(tf.zeros_like(p)) for p in self.params]
+        # One flat variable for all parameters: the optimizer update is then a dozen ops on
+        # one vector, not a dozen per layer (40% of a small step's time here).
+        self.shapes = net.param_shapes()
+        self.sizes = [int(np.prod(s)) for s in self.shapes]
+        self.flat = tf.Variable(tf.zeros(sum(self.sizes), dtype=self.dtype))
+        self.set_params(params)
+        self.m = tf.Variable(tf.zeros_like(self.flat))
+        self.v = tf.Variable(tf.zeros_like(self.flat))
+        self.decay = tf.constant(
+            np.concatenate(
+                [
+                    np.full(n, cfg.weight_decay if is_weight(i) else 0.0)
+                    for i, n in enumerate(self.sizes)
+                ]
+            ),
+            dtype=self.dtype,
+        )
         self.t = tf.Variable(0.0, dtype=self.dtype)
         self._step = tf.function(
             self._step_impl,
@@ -106,21 +120,33 @@ class TensorflowTrainer:
             ],
         )
 
+    def _unpack(self, flat: tf.Tensor) -> list[tf.Tensor]:
+        parts = tf.split(flat, self.sizes)
+        return [tf.reshape(p, s) for p, s in zip(parts, self.shapes, strict=True)]
+
     def _step_impl(self, rows: tf.Tensor, lr: tf.Tensor) -> tf.Tensor:
         cfg = self.cfg
         Xb, yb = tf.gather(self.X, rows), tf.gather(self.y, rows)
         with tf.GradientTape() as tape:
-            loss = _loss(_forward(self.params, Xb, self.net.activation), yb, cfg)
-        grads = tape.gradient(loss, self.params)
+            pred = _forward(self._unpack(self.flat), Xb, self.net.activation)
+            loss = _loss(pred, yb, cfg)
+        grad = tape.gradient(loss, self.flat)
         self.t.assign_add(1.0)
-        for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-            decay = cfg.weight_decay if is_weight(i) else 0.0
-            new_p, new_m, new_v = optimizer_update(
-                cfg.optimizer, p, g, self.m[i], self.v[i], self.t, lr, cfg.momentum, decay, tf.sqrt
-            )
-            p.assign(new_p)
-            self.m[i].assign(new_m)
-            self.v[i].assign(new_v)
+        new_p, new_m, new_v = optimizer_update(
+            cfg.optimizer,
+            self.flat,
+            grad,
+            self.m,
+            self.v,
+            self.t,
+            lr,
+            cfg.momentum,
+            self.decay,
+            tf.sqrt,
+        )
+        self.flat.assign(new_p)
+        self.m.assign(new_m)
+        self.v.assign(new_v)
         return loss
 
     def _epoch_impl(self, order: tf.Tensor, batch_size: tf.Tensor, lr: tf.Tensor) -> tf.Tensor:
@@ -160,15 +186,20 @@ class TensorflowTrainer:
         return float(loss), [g.numpy().astype(np.float64) for g in grads]
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
-        pred = _forward(self.params, tf.constant(np.asarray(X), self.dtype), self.net.activation)
+        params = self._unpack(self.flat)
+        pred = _forward(params, tf.constant(np.asarray(X), self.dtype), self.net.activation)
         return float(_loss(pred, tf.constant(np.asarray(y), self.dtype), self.cfg))
 
     def get_params(self) -> list[np.ndarray]:
-        return [p.numpy().astype(np.float64) for p in self.params]
+        flat = self.flat.numpy().astype(np.float64)
+        bounds = np.cumsum([0, *self.sizes])
+        return [
+            flat[a:b].reshape(s) for a, b, s in zip(bounds, bounds[1:], self.shapes, strict=False)
+        ]
 
     def set_params(self, params: list[np.ndarray]) -> None:
-        for var, value in zip(self.params, params, strict=True):
-            var.assign(np.asarray(value, dtype=self.dtype.as_numpy_dtype))
+        flat = np.concatenate([np.ravel(p) for p in params])
+        self.flat.assign(flat.astype(self.dtype.as_numpy_dtype))
 
 
 def make_trainer(
