@@ -178,3 +178,16 @@ def test_saved_model_predicts_the_same_on_every_engine(tmp_path: Path, trained_o
     for loaded_on in ENGINES:
         loaded = galton.load(path, backend=loaded_on)
         np.testing.assert_allclose(loaded.predict(frame), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_missing_framework_is_explained_with_its_install_command(monkeypatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "jax" else real(name, *a)
+    )
+    reason = unavailable_reason("jax")
+    assert reason is not None and "pip install 'galton[jax]'" in reason
+    with pytest.raises(galton.BackendUnavailableError, match=r"galton\[jax\]"):
+        galton.NeuralRegressor(backend="jax").fit(np.ones((5, 1)), np.arange(5.0))

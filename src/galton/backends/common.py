@@ -76,6 +76,32 @@ def is_weight(index: int) -> bool:
     return index % 2 == 0
 
 
+def flatten_params(params: list[np.ndarray]) -> np.ndarray:
+    """The parameter list as one float64 vector (the layout of ``unflatten_params``)."""
+    return np.concatenate([np.ravel(p) for p in params]).astype(np.float64)
+
+
+def unflatten_params(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
+    """Split a flat vector into arrays of ``shapes``; the pieces are views of ``flat``."""
+    out, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        out.append(flat[start : start + size].reshape(shape))
+        start += size
+    return out
+
+
+def decay_vector(shapes: list[tuple[int, ...]], weight_decay: float) -> np.ndarray:
+    """Per-entry weight decay for a flat parameter vector: ``weight_decay`` on weights, 0 on
+    biases."""
+    return np.concatenate(
+        [
+            np.full(int(np.prod(s)), weight_decay if is_weight(i) else 0.0)
+            for i, s in enumerate(shapes)
+        ]
+    )
+
+
 def epoch_by_steps(trainer: Trainer, order: np.ndarray, batch_size: int, lr: float) -> float:
     """One epoch as consecutive ``step`` calls on ``order`` cut into batches.
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from galton.backends.common import epoch_by_steps, is_weight, optimizer_update
+from galton.backends.common import (
+    decay_vector,
+    epoch_by_steps,
+    is_weight,
+    optimizer_update,
+    unflatten_params,
+)
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "numpy"
@@ -110,18 +116,8 @@ class NumpyTrainer:
         self.y = np.asarray(y, dtype=self.dtype)
         self.shapes = net.param_shapes()
         self.flat = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
-        self.params = []
-        start = 0
-        for shape in self.shapes:
-            size = int(np.prod(shape))
-            self.params.append(self.flat[start : start + size].reshape(shape))
-            start += size
-        self.decay = np.concatenate(
-            [
-                np.full(int(np.prod(s)), cfg.weight_decay if is_weight(i) else 0.0, self.dtype)
-                for i, s in enumerate(self.shapes)
-            ]
-        )
+        self.params = unflatten_params(self.flat, self.shapes)  # views into ``flat``
+        self.decay = decay_vector(self.shapes, cfg.weight_decay).astype(self.dtype)
         self.set_params(params)
         self.m = np.zeros_like(self.flat)
         self.v = np.zeros_like(self.flat)

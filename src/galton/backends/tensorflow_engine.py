@@ -15,7 +15,13 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from galton.backends.common import is_weight, optimizer_update  # noqa: E402
+from galton.backends.common import (  # noqa: E402
+    decay_vector,
+    flatten_params,
+    is_weight,
+    optimizer_update,
+    unflatten_params,
+)
 from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
 
 NAME = "tensorflow"
@@ -96,15 +102,7 @@ class TensorflowTrainer:
         self.set_params(params)
         self.m = tf.Variable(tf.zeros_like(self.flat))
         self.v = tf.Variable(tf.zeros_like(self.flat))
-        self.decay = tf.constant(
-            np.concatenate(
-                [
-                    np.full(n, cfg.weight_decay if is_weight(i) else 0.0)
-                    for i, n in enumerate(self.sizes)
-                ]
-            ),
-            dtype=self.dtype,
-        )
+        self.decay = tf.constant(decay_vector(self.shapes, cfg.weight_decay), dtype=self.dtype)
         self.t = tf.Variable(0.0, dtype=self.dtype)
         self._step = tf.function(
             self._step_impl,
@@ -191,15 +189,10 @@ class TensorflowTrainer:
         return float(_loss(pred, tf.constant(np.asarray(y), self.dtype), self.cfg))
 
     def get_params(self) -> list[np.ndarray]:
-        flat = self.flat.numpy().astype(np.float64)
-        bounds = np.cumsum([0, *self.sizes])
-        return [
-            flat[a:b].reshape(s) for a, b, s in zip(bounds, bounds[1:], self.shapes, strict=False)
-        ]
+        return unflatten_params(self.flat.numpy().astype(np.float64), self.shapes)
 
     def set_params(self, params: list[np.ndarray]) -> None:
-        flat = np.concatenate([np.ravel(p) for p in params])
-        self.flat.assign(flat.astype(self.dtype.as_numpy_dtype))
+        self.flat.assign(flatten_params(params).astype(self.dtype.as_numpy_dtype))
 
 
 def make_trainer(

@@ -14,7 +14,7 @@ from types import ModuleType
 import numpy as np
 import scipy.optimize
 
-from galton.backends.common import Trainer
+from galton.backends.common import Trainer, flatten_params, unflatten_params
 from galton.spec import NetworkSpec, TrainConfig
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
@@ -32,19 +32,6 @@ class TrainResult:
     n_epochs: int = 0
     stopped_early: bool = False
     converged: bool = False
-
-
-def _flatten(params: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate([np.ravel(p) for p in params]).astype(np.float64)
-
-
-def _unflatten(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
-    out, start = [], 0
-    for shape in shapes:
-        size = int(np.prod(shape))
-        out.append(flat[start : start + size].reshape(shape))
-        start += size
-    return out
 
 
 def train(
@@ -133,13 +120,13 @@ def _train_lbfgs(
     best = {"loss": result.history["val_loss"][0] if val else math.inf, "since": 0}
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        loss, grads = trainer.loss_and_grad(_unflatten(flat, shapes))
-        return loss, _flatten(grads)
+        loss, grads = trainer.loss_and_grad(unflatten_params(flat, shapes))
+        return loss, flatten_params(grads)
 
     with epoch_progress(cfg.max_epochs, progress) as update:
 
         def callback(intermediate_result: scipy.optimize.OptimizeResult) -> None:
-            params = _unflatten(intermediate_result.x, shapes)
+            params = unflatten_params(intermediate_result.x, shapes)
             trainer.set_params(params)
             epoch = len(result.history["train_loss"]) - 1
             train_loss = trainer.evaluate(*data)
@@ -164,7 +151,7 @@ def _train_lbfgs(
 
         opt = scipy.optimize.minimize(
             objective,
-            _flatten(result.params),
+            flatten_params(result.params),
             jac=True,
             method="L-BFGS-B",
             callback=callback,
@@ -178,7 +165,7 @@ def _train_lbfgs(
         )
     result.converged = bool(opt.success)
     if val is None or not cfg.early_stopping:
-        result.params = _unflatten(opt.x, shapes)
+        result.params = unflatten_params(opt.x, shapes)
         result.best_epoch = result.n_epochs
     trainer.set_params(result.params)
     return result
