@@ -19,11 +19,10 @@ $(STAMP): $(PY) pyproject.toml
 
 install: $(STAMP)
 
+# The main job: the yay-or-nay verdict on a real dataset and on a synthetic curve.
 demo: install
-	$(VENV)/bin/galton fit age-income --target income --model linear
-	$(VENV)/bin/galton fit age-income --target income --model neural --hidden 32,32 --seed 0
-	$(VENV)/bin/galton fit concrete --target strength --model linear
-	$(VENV)/bin/galton fit concrete --target strength --model neural --hidden 64,64 --seed 0
+	$(VENV)/bin/galton compare concrete --target strength --report report.html
+	$(VENV)/bin/galton compare age-income --target income --report report-age-income.html
 
 test: install
 	$(VENV)/bin/ruff check src tests bench

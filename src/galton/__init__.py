@@ -17,6 +17,8 @@ _PUBLIC = {
     "NeuralRegressor": "galton.estimators",
     "PredictionInterval": "galton.estimators",
     "load": "galton.estimators",
+    "compare": "galton.comparison",
+    "Comparison": "galton.comparison",
     "BackendUnavailableError": "galton.errors",
     "DataError": "galton.errors",
     "GaltonError": "galton.errors",

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -303,14 +301,12 @@ def fit(
 
 
 def _write_table_atomic(frame: Any, path: Path) -> None:
-    """Write predictions as CSV (or Parquet/JSON Lines by extension) via a temporary file."""
+    """Write predictions as CSV (or TSV, Parquet, JSON Lines by extension), atomically."""
+    from galton.atomic import atomic_write
+
     suffix = path.suffix.lower()
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise GaltonError(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         if suffix in (".parquet", ".pq"):
             frame.to_parquet(tmp, index=False)
         elif suffix in (".jsonl", ".ndjson", ".json"):
@@ -319,10 +315,8 @@ def _write_table_atomic(frame: Any, path: Path) -> None:
             frame.to_csv(tmp, sep="\t", index=False)
         else:
             frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_write(path, write)
 
 
 @app.command()
@@ -470,6 +464,81 @@ def examples(
     if failed:
         typer.echo(f"galton: examples failed their checks: {', '.join(failed)}", err=True)
         raise Exit(1)
+
+
+@app.command()
+def compare(
+    data: Annotated[str, typer.Argument(help="A data file or bundled dataset name.")],
+    target: Annotated[str, typer.Option("--target", "-t", help="Target column.")],
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
+    ] = None,
+    hidden: Annotated[
+        str, typer.Option(help="The network's hidden layers, e.g. 64,64, or 'auto'.")
+    ] = "64,64",
+    folds: Annotated[int | None, typer.Option(help="K of K-fold (default from n).")] = None,
+    repeats: Annotated[int | None, typer.Option(help="Repeats of K-fold (default from n).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: folds and initialisations.")] = 0,
+    threshold: Annotated[
+        float, typer.Option(help="Smallest relative RMSE cut worth a network.")
+    ] = 0.02,
+    backend: Annotated[str, typer.Option(help="Engine for the neural models.")] = "numpy",
+    time_budget: Annotated[
+        float | None, typer.Option(help="Seconds to aim for; folds and epochs scale down.")
+    ] = None,
+    drop_missing: Annotated[
+        bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
+    ] = False,
+    impute: Annotated[
+        str | None, typer.Option(help="Fill missing feature values: mean or median.")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="Input file format.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained HTML report here.")
+    ] = None,
+    plots: Annotated[Path | None, typer.Option(help="Also write every figure as PNG here.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Yay or nay: does a neural network beat linear regression on this data?"""
+    from galton.comparison import compare as run_compare
+    from galton.data.loading import read_table
+
+    missing = _missing_policy(drop_missing, impute)
+    layers: tuple[int, ...] | str = "auto" if hidden.strip() == "auto" else _parse_hidden(hidden)
+    if layers == ():
+        raise GaltonError(
+            "--hidden needs at least one layer (the linear neuron is always compared)"
+        )
+    if report is not None and not (report.parent if str(report.parent) else Path(".")).is_dir():
+        raise GaltonError(f"{report}: directory {report.parent} does not exist")
+    frame = read_table(data, fmt)
+    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run_compare(
+            frame,
+            target,
+            hidden=layers,
+            folds=folds,
+            repeats=repeats,
+            seed=seed,
+            threshold=threshold,
+            backend=backend,
+            time_budget=time_budget,
+            missing=missing,
+            features=chosen,
+            progress=False if quiet or as_json else None,
+        )
+        if report is not None or plots is not None:
+            result.to_html(report if report is not None else Path(plots) / "report.html", plots)
+    _warn_lines(caught)
+    if as_json:
+        _emit_json({**result.to_dict(), "report": str(report) if report else None})
+        return
+    typer.echo(result.summary())
+    if report is not None:
+        typer.echo(f"report written to {report}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -135,7 +135,7 @@ class _Estimator:
                 raise DataError(f"sample_weight has {len(weights)} values for {len(features)} rows")
         features, target = apply_missing_policy(features, target, self.missing, source)
         y_arr = numeric_column(target, str(target.name), source, role="target")
-        self.preprocessor_ = Preprocessor(self.missing).fit(features, source)
+        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
         X_arr = self.preprocessor_.transform(features, source)
         self.feature_names_in_ = [str(c) for c in features.columns]
         self.feature_names_ = self.preprocessor_.feature_names_
@@ -233,6 +233,8 @@ class LinearRegression(_Estimator):
         Relative tolerance on the pivoted QR diagonal for the rank; ``max(n, p) * eps``.
     missing : {"error", "drop", "mean", "median"}
         What to do with missing values.
+    categories : dict of str to list, optional
+        Levels of text columns, when they should not be learned from the training rows.
     """
 
     _kind = "linear"
@@ -244,12 +246,14 @@ class LinearRegression(_Estimator):
         solver: str = "auto",
         rank_tol: float | None = None,
         missing: str = "error",
+        categories: dict[str, list] | None = None,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
         self.solver = solver
         self.rank_tol = rank_tol
         self.missing = missing
+        self.categories = categories
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -490,6 +494,8 @@ class NeuralRegressor(_Estimator):
     initial_params : list of arrays, optional
         Starting parameters ``[W1, b1, ...]`` instead of the seeded random start, to
         reproduce a published run from its printed initial values.
+    categories : dict of str to list, optional
+        Levels of text columns, when they should not be learned from the training rows.
     """
 
     _kind = "neural"
@@ -518,6 +524,7 @@ class NeuralRegressor(_Estimator):
         standardize: bool = True,
         shuffle: bool = True,
         initial_params: list | None = None,
+        categories: dict[str, list] | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -541,6 +548,7 @@ class NeuralRegressor(_Estimator):
         self.standardize = standardize
         self.shuffle = shuffle
         self.initial_params = initial_params
+        self.categories = categories
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -765,10 +773,27 @@ class NeuralRegressor(_Estimator):
                 "coef_ and intercept_ exist only for the linear neuron (hidden=())"
             )
 
-    def _predict_standardised(self, Xs: np.ndarray) -> np.ndarray:
+    def _predict_standardised(
+        self, Xs: np.ndarray, params: list[np.ndarray] | None = None
+    ) -> np.ndarray:
         backend = engine_registry.get_backend(self.backend_)
-        out = backend.predict(self.net_, self.params_, Xs, self.train_config_.dtype)
+        params = self.params_ if params is None else params
+        out = backend.predict(self.net_, params, Xs, self.train_config_.dtype)
         return out * self.y_scale_ + self.y_mean_
+
+    def knockout_predict(self, X: Any, fraction: float, rng: np.random.Generator) -> np.ndarray:
+        """Predictions with ``fraction`` of every hidden layer's units zeroed at random.
+
+        Tests the claim that a network is fault tolerant: a knocked-out unit's outgoing
+        weights are set to zero, as if the cell had died. Returns shape (n,).
+        """
+        self._require_fitted()
+        params = [p.copy() for p in self.params_]
+        for layer, width in enumerate(self.net_.hidden):
+            dead = rng.choice(width, size=int(round(fraction * width)), replace=False)
+            params[2 * (layer + 1)][dead, :] = 0.0
+        X_arr = self._inputs(X)
+        return self._predict_standardised((X_arr - self.x_mean_) / self.x_scale_, params)
 
     def _point(self, X: Any) -> np.ndarray:
         X_arr = self._inputs(X)

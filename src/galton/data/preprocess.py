@@ -84,11 +84,13 @@ class Preprocessor:
 
     Numeric columns pass through; booleans become 0/1; text columns are one-hot encoded
     with the first category (sorted) as the reference level, so a model with an
-    intercept is not aliased.
+    intercept is not aliased. ``categories`` fixes a column's levels in advance (as
+    cross-validation does, so a level absent from a training fold is still known).
     """
 
-    def __init__(self, missing: str = "error") -> None:
+    def __init__(self, missing: str = "error", categories: dict[str, list] | None = None) -> None:
         self.missing = missing
+        self.categories = categories or {}
         self.columns_: list[dict[str, Any]] = []
 
     def fit(self, X: pd.DataFrame, source: str = "data") -> Preprocessor:
@@ -104,7 +106,8 @@ class Preprocessor:
                 values = numeric_column(col, str(name), source)
             else:
                 info["kind"] = "categorical"
-                info["categories"] = sorted({str(v) for v in col.dropna()})
+                known = self.categories.get(str(name), col.dropna())
+                info["categories"] = sorted({str(v) for v in known})
             if self.missing in ("mean", "median") and col.isna().any():
                 if info["kind"] == "categorical":
                     info["fill"] = str(col.dropna().astype(str).mode().iloc[0])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-from galton.errors import GaltonError
+from galton.atomic import atomic_write
 from galton.examples import ExampleResult
 
 
@@ -27,8 +25,6 @@ def plot_examples(results: list[ExampleResult], path: str | Path) -> None:
     import numpy as np
 
     path = Path(path)
-    if not path.parent.is_dir():
-        raise GaltonError(f"{path}: directory {path.parent} does not exist")
     cols = min(2, len(results))
     rows = (len(results) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(6 * cols, 4.2 * rows), squeeze=False)
@@ -62,12 +58,7 @@ def plot_examples(results: list[ExampleResult], path: str | Path) -> None:
     for ax in list(axes.flat)[len(results) :]:
         ax.set_visible(False)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -40,3 +40,27 @@ def epoch_progress(
             bar.update(task, completed=epoch + 1, info=info)
 
         yield update
+
+
+@contextmanager
+def task_progress(total: int, label: str, enabled: bool | None) -> Iterator[Callable[[], None]]:
+    """Yield ``advance()`` for a bar of ``total`` units of work; a no-op unless enabled."""
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=console.is_terminal,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda: bar.advance(task)

@@ -1,0 +1,187 @@
+"""The comparison report's figures: each a function returning PNG bytes (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def _pyplot() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+LINEAR_COLOUR, NETWORK_COLOUR = "tab:blue", "tab:orange"
+
+
+def _ticks(**kwargs: Any) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(**kwargs)
+
+
+def render(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) -> bytes:
+    """Run ``draw(fig)`` on a new figure and return it as PNG bytes."""
+    plt = _pyplot()
+    fig = plt.figure(figsize=size)
+    try:
+        draw(fig)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        return buffer.getvalue()
+    finally:
+        plt.close(fig)
+
+
+def fold_differences(
+    reductions: np.ndarray, mean: float, low: float, high: float, threshold: float
+) -> bytes:
+    """Per-fold relative RMSE reductions with their mean, 95% CI and the threshold."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        folds = np.arange(1, len(reductions) + 1)
+        ax.axhspan(100 * low, 100 * high, color=NETWORK_COLOUR, alpha=0.15, label="95% CI")
+        ax.axhline(100 * mean, color=NETWORK_COLOUR, lw=2, label=f"mean {mean:+.1%}")
+        ax.axhline(100 * threshold, color="tab:green", ls="--", label=f"threshold {threshold:.0%}")
+        ax.axhline(0, color="0.3", lw=1)
+        ax.scatter(folds, 100 * reductions, color="0.2", zorder=3, s=18, label="fold")
+        ax.xaxis.set_major_locator(_ticks(integer=True))
+        ax.set_xlabel("fold (all repeats)")
+        ax.set_ylabel("RMSE reduction by the network (%)")
+        ax.set_title("Paired per-fold differences")
+        ax.legend(fontsize=8)
+
+    return render(draw)
+
+
+def single_input_fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    grid: np.ndarray,
+    linear: np.ndarray,
+    network: np.ndarray,
+    xname: str,
+    yname: str,
+) -> bytes:
+    """The tutorial's picture: data, the regression line and the network's curve."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        ax.scatter(x, y, s=8, color="0.4", alpha=0.6, label="data")
+        ax.plot(grid, linear, color=LINEAR_COLOUR, lw=2, label="linear regression")
+        ax.plot(grid, network, color=NETWORK_COLOUR, lw=2, label="neural network")
+        ax.set_xlabel(xname)
+        ax.set_ylabel(yname)
+        ax.set_title("Data with both models")
+        ax.legend(fontsize=8)
+
+    return render(draw)
+
+
+def partial_dependence(
+    curves: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]], yname: str
+) -> bytes:
+    """Partial-dependence curves ``(feature, grid, linear, network)`` for several features."""
+
+    def draw(fig: Any) -> None:
+        cols = min(2, len(curves))
+        rows = (len(curves) + cols - 1) // cols
+        for k, (name, grid, lin, net) in enumerate(curves):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            ax.plot(grid, lin, color=LINEAR_COLOUR, lw=2, label="linear regression")
+            ax.plot(grid, net, color=NETWORK_COLOUR, lw=2, label="neural network")
+            ax.set_xlabel(name)
+            ax.set_ylabel(f"mean predicted {yname}")
+            if k == 0:
+                ax.legend(fontsize=8)
+        fig.suptitle("Partial dependence of the most important features")
+
+    rows = (len(curves) + 1) // 2
+    return render(draw, size=(9.0, 3.4 * rows))
+
+
+def predicted_vs_actual(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
+    """Out-of-fold predictions against the truth, one panel per model."""
+
+    def draw(fig: Any) -> None:
+        lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
+        for k, (label, pred) in enumerate(predictions.items()):
+            ax = fig.add_subplot(1, len(predictions), k + 1)
+            colour = LINEAR_COLOUR if k == 0 else NETWORK_COLOUR
+            ax.scatter(y, pred, s=6, alpha=0.5, color=colour)
+            ax.xaxis.set_major_locator(_ticks(nbins=4))
+            ax.plot([lo, hi], [lo, hi], color="0.3", lw=1)
+            ax.set_xlabel("actual")
+            ax.set_ylabel("predicted (out of fold)")
+            ax.set_title(label)
+
+    return render(draw, size=(9.0, 4.0))
+
+
+def residuals(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
+    """Out-of-fold residuals against predictions, one panel per model."""
+
+    def draw(fig: Any) -> None:
+        for k, (label, pred) in enumerate(predictions.items()):
+            ax = fig.add_subplot(1, len(predictions), k + 1)
+            colour = LINEAR_COLOUR if k == 0 else NETWORK_COLOUR
+            ax.scatter(pred, y - pred, s=6, alpha=0.5, color=colour)
+            ax.xaxis.set_major_locator(_ticks(nbins=4))
+            ax.axhline(0, color="0.3", lw=1)
+            ax.set_xlabel("predicted (out of fold)")
+            ax.set_ylabel("residual")
+            ax.set_title(label)
+
+    return render(draw, size=(9.0, 4.0))
+
+
+def learning_curves(history: dict[str, list[float]]) -> bytes:
+    """The network's training and validation loss per epoch (entry 0: the random start)."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        ax.plot(history["train_loss"], label="training loss", color=NETWORK_COLOUR)
+        if history.get("val_loss"):
+            ax.plot(history["val_loss"], label="validation loss", color="tab:red")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch (L-BFGS: iteration)")
+        ax.set_ylabel("loss (standardised units)")
+        ax.set_title("The network's learning curves")
+        ax.legend(fontsize=8)
+
+    return render(draw)
+
+
+def fault_tolerance(
+    fractions: list[float], network: list[float], spread: list[float], linear: float
+) -> bytes:
+    """Network RMSE with hidden units knocked out, against the linear model's RMSE."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        pct = [100 * f for f in fractions]
+        ax.errorbar(
+            pct,
+            network,
+            yerr=spread,
+            marker="o",
+            color=NETWORK_COLOUR,
+            capsize=3,
+            label="neural network (mean ± sd over draws)",
+        )
+        ax.axhline(linear, color=LINEAR_COLOUR, ls="--", label="linear regression")
+        ax.set_xlabel("hidden units knocked out (%)")
+        ax.set_ylabel("held-out RMSE")
+        ax.set_title("Is the network fault tolerant?")
+        ax.legend(fontsize=8)
+
+    return render(draw)

@@ -1,0 +1,336 @@
+"""The comparison report: one self-contained HTML file (styles and images embedded).
+
+It refits both models on 80% of the rows to draw what cross-validation cannot show (the
+fitted curves, learning curves, the fault-tolerance experiment on the other 20%), and uses
+the cross-validation's out-of-fold predictions for the predicted-versus-actual and
+residual plots.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from galton.atomic import atomic_write
+from galton.comparison import LABELS, Comparison
+from galton.errors import GaltonError
+from galton.estimators import LinearRegression, NeuralRegressor, regression_metrics
+from galton.report import figures
+
+KNOCKOUT_FRACTIONS = [0.0, 0.1, 0.25, 0.5]
+KNOCKOUT_DRAWS = 20
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #222;
+       background: #f6f7f9; }
+main { max-width: 1000px; margin: 0 auto; padding: 24px; }
+h1 { font-size: 1.5rem; margin: 0 0 4px; } h2 { font-size: 1.15rem; margin-top: 32px; }
+.sub { color: #555; margin: 0 0 18px; }
+.verdict { border-radius: 10px; padding: 18px 22px; color: white; margin: 12px 0 8px; }
+.verdict.yay { background: #1f7a3f; } .verdict.nay { background: #5a6270; }
+.verdict .word { font-size: 2.2rem; font-weight: 800; letter-spacing: 0.05em; }
+.verdict p { font-size: 1.05rem; margin: 6px 0 0; line-height: 1.45; }
+table { border-collapse: collapse; background: white; font-size: 0.9rem; width: 100%; }
+th, td { padding: 6px 10px; border-bottom: 1px solid #e3e5e8; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #eceef1; }
+figure { background: white; margin: 14px 0; padding: 10px; border-radius: 8px; }
+figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
+figcaption { color: #555; font-size: 0.9rem; margin-top: 6px; }
+.notes li { color: #555; }
+"""
+
+
+def _png_tag(name: str, png: bytes, caption: str, plots_dir: Path | None) -> str:
+    if plots_dir is not None:
+        (plots_dir / f"{name}.png").write_bytes(png)
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure id="fig-{name}"><img alt="{html.escape(caption)}" '
+        f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption>'
+        "</figure>"
+    )
+
+
+def _fmt(value: float, digits: int = 4) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
+
+
+def _metrics_table(cmp: Comparison) -> str:
+    rows = []
+    for name, s in cmp.scores.items():
+        cells = [html.escape(LABELS[name])]
+        for metric in ("rmse", "mae", "r2"):
+            mean, se = s.mean_se(metric)
+            cells.append(f"{_fmt(mean)} ± {_fmt(se, 2)}")
+        cells += [_fmt(s.fit_seconds.mean(), 3), _fmt(s.predict_seconds.mean(), 2)]
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(
+        f"<th>{h}</th>" for h in ("model", "RMSE", "MAE", "R²", "fit (s)", "predict (s)")
+    )
+    return f'<table id="metrics"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _coefficient_table(model: LinearRegression) -> str:
+    ci = model.conf_int()
+    head = "".join(
+        f"<th>{h}</th>" for h in ("term", "coef", "std err", "t", "P>|t|", "[0.025", "0.975]")
+    )
+    rows = []
+    for k, name in enumerate(model.term_names_):
+        if name in model.aliased_:
+            rows.append(f"<tr><td>{html.escape(name)}</td><td colspan=6>aliased</td></tr>")
+            continue
+        cells = [
+            model.params_[k],
+            model.bse_[k],
+            model.tvalues_[k],
+            model.pvalues_[k],
+            ci[k, 0],
+            ci[k, 1],
+        ]
+        rows.append(
+            f"<tr><td>{html.escape(name)}</td>"
+            + "".join(f"<td>{_fmt(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    return f'<table id="coefficients"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _numeric_features(X: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in X.columns
+        if pd.api.types.is_numeric_dtype(X[c])
+        and not pd.api.types.is_bool_dtype(X[c])
+        and X[c].nunique() > 2
+    ]
+
+
+def _importance(
+    model: NeuralRegressor,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    names: list[str],
+    rng: np.random.Generator,
+) -> dict[str, float]:
+    """Permutation importance: how much the network's RMSE grows when a column is shuffled."""
+    base = regression_metrics(y, model.predict(X))["rmse"]
+    out = {}
+    for name in names:
+        shuffled = X.assign(**{name: rng.permutation(X[name].to_numpy())})
+        out[name] = regression_metrics(y, model.predict(shuffled))["rmse"] - base
+    return out
+
+
+def _curves(
+    cmp: Comparison,
+    linear: LinearRegression,
+    network: NeuralRegressor,
+    held: pd.DataFrame,
+    y_held: np.ndarray,
+    rng: np.random.Generator,
+    plots_dir: Path | None,
+) -> str:
+    X, y = cmp.X, cmp.y
+    numeric = _numeric_features(X)
+    if len(X.columns) == 1 and numeric:
+        name = numeric[0]
+        grid = np.linspace(X[name].min(), X[name].max(), 200)
+        frame = pd.DataFrame({name: grid})
+        png = figures.single_input_fit(
+            X[name].to_numpy(),
+            y,
+            grid,
+            linear.predict(frame),
+            network.predict(frame),
+            name,
+            cmp.target,
+        )
+        return _png_tag(
+            "fit",
+            png,
+            "The data with the regression line and the network's "
+            "curve (both fitted on 80% of the rows)",
+            plots_dir,
+        )
+    if not numeric:
+        return ""
+    importance = _importance(network, held, y_held, numeric, rng)
+    top = sorted(numeric, key=lambda n: -importance[n])[:4]
+    sample = X.sample(min(len(X), 300), random_state=cmp.seed)
+    curves = []
+    for name in top:
+        grid = np.quantile(X[name], np.linspace(0.05, 0.95, 20))
+        lin, net = [], []
+        for value in grid:
+            probe = sample.assign(**{name: value})
+            lin.append(float(linear.predict(probe).mean()))
+            net.append(float(network.predict(probe).mean()))
+        curves.append((name, grid, np.array(lin), np.array(net)))
+    png = figures.partial_dependence(curves, cmp.target)
+    return _png_tag(
+        "partial_dependence",
+        png,
+        "Partial dependence: the mean prediction as one "
+        "feature varies, for the features the network relies on most",
+        plots_dir,
+    )
+
+
+def _fault_tolerance(
+    network: NeuralRegressor,
+    linear_rmse: float,
+    held: pd.DataFrame,
+    y_held: np.ndarray,
+    rng: np.random.Generator,
+    plots_dir: Path | None,
+) -> tuple[str, list[float]]:
+    means, spreads = [], []
+    for fraction in KNOCKOUT_FRACTIONS:
+        draws = 1 if fraction == 0 else KNOCKOUT_DRAWS
+        rmses = [
+            regression_metrics(y_held, network.knockout_predict(held, fraction, rng))["rmse"]
+            for _ in range(draws)
+        ]
+        means.append(float(np.mean(rmses)))
+        spreads.append(float(np.std(rmses)))
+    png = figures.fault_tolerance(KNOCKOUT_FRACTIONS, means, spreads, linear_rmse)
+    caption = (
+        "Fault tolerance: the network's held-out RMSE when 10, 25 and 50% of every hidden "
+        f"layer's units are zeroed ({KNOCKOUT_DRAWS} random draws each), against the linear "
+        "model's RMSE"
+    )
+    return _png_tag("fault_tolerance", png, caption, plots_dir), means
+
+
+def write_report(cmp: Comparison, path: str | Path, plots_dir: str | Path | None = None) -> None:
+    """Render ``cmp`` as one HTML file at ``path`` (and each figure as PNG in ``plots_dir``)."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise GaltonError(f"{path}: directory {path.parent} does not exist")  # before the work
+    out_dir = Path(plots_dir) if plots_dir is not None else None
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    X, y = cmp.X, cmp.y
+    rng = np.random.default_rng(cmp.seed)
+    order = rng.permutation(len(y))
+    cut = int(0.8 * len(y))
+    fit_rows, held_rows = order[:cut], order[cut:]
+    held, y_held = X.iloc[held_rows], y[held_rows]
+    hidden = Counter(tuple(h) for h in cmp.chosen_hidden).most_common(1)[0][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linear = LinearRegression(categories=cmp.categories).fit(X.iloc[fit_rows], y[fit_rows])
+        full_linear = LinearRegression(categories=cmp.categories).fit(X, y)
+        network = NeuralRegressor(
+            hidden=hidden,
+            backend=cmp.network_params["backend"],
+            seed=cmp.seed,
+            categories=cmp.categories,
+            max_epochs=cmp.network_params["max_epochs"],
+            progress=False,
+        ).fit(X.iloc[fit_rows], y[fit_rows])
+    linear_rmse = regression_metrics(y_held, linear.predict(held))["rmse"]
+
+    t = cmp.test
+    parts = [
+        _png_tag(
+            "fold_differences",
+            figures.fold_differences(
+                cmp.fold_reductions, t.reduction, t.ci_low, t.ci_high, cmp.threshold
+            ),
+            "Each fold's relative RMSE reduction by the network (above zero: the network "
+            "did better), the mean with its corrected 95% confidence interval, and the "
+            "threshold",
+            out_dir,
+        ),
+    ]
+    curves = _curves(cmp, linear, network, held, y_held, rng, out_dir)
+    oof = {"linear regression": cmp.oof["linear"], "neural network": cmp.oof["network"]}
+    mask = ~np.isnan(cmp.oof["linear"])
+    oof = {k: v[mask] for k, v in oof.items()}
+    fault, knocked = _fault_tolerance(network, linear_rmse, held, y_held, rng, out_dir)
+    worse = [f for f, m in zip(KNOCKOUT_FRACTIONS, knocked, strict=True) if m > linear_rmse]
+    fault_text = (
+        f"Intact, the network's held-out RMSE is {_fmt(knocked[0])} (linear regression: "
+        f"{_fmt(linear_rmse)}). With 10%, 25% and 50% of its hidden units zeroed it is "
+        f"{', '.join(_fmt(m) for m in knocked[1:])}: it still gives output, "
+        + (
+            f"but from {worse[0]:.0%} knocked out it is worse than the linear model."
+            if worse
+            else "and stays better than the linear model throughout."
+        )
+    )
+    reset = cmp.reset
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
+    body = f"""
+<main>
+<h1>Does a neural network beat linear regression on this data?</h1>
+<p class="sub">Target <b>{html.escape(cmp.target)}</b> from {len(cmp.features)} feature(s),
+{cmp.n_samples} rows; {cmp.folds}-fold cross-validation × {cmp.repeats} repeat(s), seed
+{cmp.seed}; network {html.escape(str(list(hidden)))} on {
+        html.escape(cmp.network_params["backend"])
+    }.</p>
+<section id="verdict" class="verdict {cmp.verdict}">
+<div class="word">{cmp.verdict.upper()}</div>
+<p>{html.escape(cmp.explanation)}</p>
+</section>
+<h2>Cross-validated scores (mean ± standard error over folds)</h2>
+{_metrics_table(cmp)}
+<p>Network versus linear regression: training {_fmt(cmp.fit_ratio, 3)}× the time, predicting
+{_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp; Bengio 2003) on the
+relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df, p = {_fmt(t.p, 3)}. Ramsey's RESET
+test of the linear fit: F = {_fmt(reset["F"])}, p = {_fmt(reset["p"], 3)}.</p>
+{f'<ul class="notes">{notes}</ul>' if notes else ""}
+<h2>Per-fold paired differences</h2>
+{parts[0]}
+<h2>What the models learned</h2>
+{curves}
+{
+        _png_tag(
+            "predicted_vs_actual",
+            figures.predicted_vs_actual(y[mask], oof),
+            "Out-of-fold predictions against the truth (first repeat)",
+            out_dir,
+        )
+    }
+{
+        _png_tag(
+            "residuals",
+            figures.residuals(y[mask], oof),
+            "Out-of-fold residuals against predictions (first repeat)",
+            out_dir,
+        )
+    }
+{
+        _png_tag(
+            "learning_curves",
+            figures.learning_curves(network.history_),
+            "The network's loss per epoch, from its random start",
+            out_dir,
+        )
+    }
+<h2>Linear regression coefficients (all rows)</h2>
+{_coefficient_table(full_linear)}
+<h2>Fault tolerance</h2>
+<p id="fault-text">{html.escape(fault_text)}</p>
+{fault}
+</main>"""
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>galton compare: {html.escape(cmp.verdict)} for {html.escape(cmp.target)}</title>"
+        f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
+    )
+
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(page, encoding="utf-8")
+
+    atomic_write(path, write)
