@@ -166,3 +166,13 @@ def test_cli_compare_errors() -> None:
         galton_cli("compare", "yacht", "-t", "residuary_resistance", "--folds", "1"),
         "folds must be between 2",
     )
+
+
+def test_report_for_one_input_shows_the_tutorial_picture(tmp_path: Path) -> None:
+    frame = _synthetic("inverted-u", 150, 0)[["a", "y"]]
+    result = galton.compare(frame, "y", hidden=(16,), folds=3, repeats=1)
+    result.to_html(tmp_path / "r.html", tmp_path / "plots")
+    page = (tmp_path / "r.html").read_text()
+    assert 'id="fig-fit"' in page and 'id="fig-partial_dependence"' not in page
+    assert 'id="fault-text"' in page and "coefficients" in page
+    assert (tmp_path / "plots" / "fit.png").stat().st_size > 1000
