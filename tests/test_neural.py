@@ -169,3 +169,28 @@ def test_progress_bar_goes_to_stderr_only_when_asked(capsys) -> None:
     galton.NeuralRegressor(hidden=(4,), max_epochs=3).fit(frame, "residuary_resistance")
     silent = capsys.readouterr()
     assert silent.err == "" and silent.out == ""  # stderr is not a terminal under pytest
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_divergence_is_survived_and_reported(engine: str, tmp_path) -> None:
+    frame = load_dataset("concrete")
+    model = galton.NeuralRegressor(
+        hidden=(32,), solver="sgd", learning_rate=50.0, max_epochs=15, backend=engine, seed=0
+    )
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        model.fit(frame, "strength")
+    events = model.history_["events"]
+    assert events and "halved the learning rate" in events[0]
+    assert model.history_["lr"][-1] < 50.0
+    assert all(np.isfinite(p).all() for p in model.params_)
+    assert np.isfinite(model.predict(frame)).all()
+    model.save(tmp_path / "m.galton")  # finite, so it may be saved
+
+
+def test_non_finite_parameters_are_never_saved(tmp_path) -> None:
+    frame = load_dataset("yacht")
+    model = galton.NeuralRegressor(hidden=(4,), max_epochs=3).fit(frame, "residuary_resistance")
+    model.params_[0][0, 0] = np.nan
+    with pytest.raises(galton.ModelFileError, match="non-finite"):
+        model.save(tmp_path / "m.galton")
+    assert not list(tmp_path.iterdir())

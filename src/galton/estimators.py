@@ -29,7 +29,7 @@ from galton.data.preprocess import (
     apply_missing_policy,
     numeric_column,
 )
-from galton.errors import DataError, ModelFileError, NotFittedError, ParameterError
+from galton.errors import DataError, GaltonError, ModelFileError, NotFittedError, ParameterError
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.results import OLSResults
 from galton.io import read_model_file, write_model_file
@@ -146,8 +146,15 @@ class _Estimator:
             w = weights.loc[features.index].to_numpy()
             if not np.all(np.isfinite(w)) or np.any(w <= 0):
                 raise DataError("sample_weight must be finite and positive")
-        if X_arr.shape[0] == 0:
-            raise DataError(f"{source}: no rows left to fit")
+        if X_arr.shape[0] < 2:
+            raise DataError(f"{source}: {X_arr.shape[0]} row(s) left to fit; need at least 2")
+        if np.ptp(y_arr) == 0:
+            warnings.warn(
+                f"{source}: the target '{self.target_name_}' is constant ({y_arr[0]:g}): "
+                "every model predicts that value and R-squared is undefined",
+                UserWarning,
+                stacklevel=3,
+            )
         return X_arr, y_arr, w
 
     def _inputs(self, X: Any) -> np.ndarray:
@@ -178,6 +185,13 @@ class _Estimator:
         """Write the fitted model to ``path`` (no pickle; see ``galton.io``)."""
         self._require_fitted()
         meta, arrays = self._state()
+        for name, arr in arrays.items():
+            if (
+                np.issubdtype(arr.dtype, np.floating)
+                and name.startswith("param")
+                and not (np.isfinite(arr).all())
+            ):
+                raise ModelFileError(f"{path}: refusing to save non-finite parameters ({name})")
         write_model_file(path, {"kind": self._kind, **meta}, arrays)
 
     def _common_state(self) -> dict[str, Any]:
@@ -204,6 +218,16 @@ class _Estimator:
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise NotImplementedError
+
+
+def _mean_std(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations of ``A`` (n, k), exact powers of two taken out
+    first so values near 1e300 do not overflow when squared."""
+    top = np.max(np.abs(A), axis=0) if len(A) else np.ones(A.shape[1])
+    with np.errstate(divide="ignore"):
+        power = np.where(top > 0, 2.0 ** np.round(np.log2(np.where(top > 0, top, 1.0))), 1.0)
+    scaled = A / power
+    return scaled.mean(axis=0) * power, scaled.std(axis=0) * power
 
 
 def _jsonable(value: Any) -> Any:
@@ -398,14 +422,15 @@ class LinearRegression(_Estimator):
             "None, 'confidence', 'prediction' or a float level",
         )
         _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
-        r = self.results_
-        kept = ~r.solution.aliased
-        design = build_design(X_arr, self.terms_)[:, kept]
-        cov = r.solution.cov_unscaled[np.ix_(kept, kept)]
-        var_mean = r.scale * np.einsum("ij,jk,ik->i", design, cov, design)
-        var = var_mean + (r.scale if interval == "prediction" else 0.0)
+        r, sol = self.results_, self.results_.solution
+        kept = ~sol.aliased
+        # in the solver's power-of-two scaled units, so extreme magnitudes stay finite
+        design = build_design(X_arr, self.terms_)[:, kept] * sol.col_scale[kept]
+        cov = sol.cov_scaled[np.ix_(kept, kept)]
+        var_mean = r.scale_scaled * np.einsum("ij,jk,ik->i", design, cov, design)
+        var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
         q = stats.t.ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
-        half = q * np.sqrt(var)
+        half = q * np.sqrt(var) / sol.y_scale
         return PredictionInterval(pred, pred - half, pred + half)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -414,9 +439,10 @@ class LinearRegression(_Estimator):
             **self._common_state(),
             "terms": [[t.column, t.power] for t in self.terms_],
             "solution": {
-                "rss": sol.rss,
-                "tss": sol.tss,
-                "yy": sol.yy,
+                "y_scale": sol.y_scale,
+                "rss_scaled": sol.rss_scaled,
+                "tss_scaled": sol.tss_scaled,
+                "yy_scaled": sol.yy_scaled,
                 "rank": sol.rank,
                 "rank_tol": sol.rank_tol,
                 "condition_number": sol.condition_number,
@@ -428,7 +454,8 @@ class LinearRegression(_Estimator):
         }
         arrays = {
             "coef": sol.coef,
-            "cov_unscaled": sol.cov_unscaled,
+            "cov_scaled": sol.cov_scaled,
+            "col_scale": sol.col_scale,
             "aliased": sol.aliased.astype(np.uint8),
         }
         return meta, arrays
@@ -441,7 +468,8 @@ class LinearRegression(_Estimator):
         s = meta["solution"]
         solution = LstsqSolution(
             coef=arrays["coef"],
-            cov_unscaled=arrays["cov_unscaled"],
+            cov_scaled=arrays["cov_scaled"],
+            col_scale=arrays["col_scale"],
             aliased=arrays["aliased"].astype(bool),
             **s,
         )
@@ -678,11 +706,10 @@ class NeuralRegressor(_Estimator):
         X_arr, y_arr, _ = self._training_data(X, y)
         n = len(y_arr)
         if self.standardize:
-            self.x_mean_ = X_arr.mean(axis=0)
-            scale = X_arr.std(axis=0)
+            self.x_mean_, scale = _mean_std(X_arr)
             self.x_scale_ = np.where(scale > 0, scale, 1.0)
-            self.y_mean_ = float(y_arr.mean())
-            self.y_scale_ = float(y_arr.std()) or 1.0
+            y_mean, y_std = _mean_std(y_arr[:, None])
+            self.y_mean_, self.y_scale_ = float(y_mean[0]), float(y_std[0]) or 1.0
         else:
             self.x_mean_, self.x_scale_ = np.zeros(X_arr.shape[1]), np.ones(X_arr.shape[1])
             self.y_mean_, self.y_scale_ = 0.0, 1.0
@@ -721,8 +748,13 @@ class NeuralRegressor(_Estimator):
             ys[val_rows] if n_val else None,
             self.progress,
         )
+        if not all(np.isfinite(p).all() for p in result.params):  # never return such a model
+            raise GaltonError("training produced non-finite parameters; lower the learning rate")
         self.params_ = result.params
-        self.history_ = result.history
+        if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
+            self.params_[-2][:] = 0.0
+            self.params_[-1][:] = 0.0
+        self.history_ = {**result.history, "events": result.events}
         self.n_epochs_ = result.n_epochs
         self.best_epoch_ = result.best_epoch
         self.stopped_early_ = result.stopped_early

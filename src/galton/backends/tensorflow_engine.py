@@ -24,6 +24,8 @@ from galton.backends.common import (  # noqa: E402
 )
 from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
 
+tf.get_logger().setLevel("ERROR")  # each trainer traces its own functions: no retracing notes
+
 NAME = "tensorflow"
 FRAMEWORK = "tensorflow"
 

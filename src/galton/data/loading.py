@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,14 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
     return frame
 
 
+def _suggest(name: str, columns: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for close names, else the list of columns."""
+    close = difflib.get_close_matches(name, columns, n=3, cutoff=0.6)
+    if close:
+        return f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+    return f" (columns: {', '.join(columns)})"
+
+
 def split_target(
     frame: pd.DataFrame, target: str, features: list[str] | None, source: str
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -129,13 +138,13 @@ def split_target(
     columns = [str(c) for c in frame.columns]
     frame = frame.set_axis(columns, axis=1)
     if target not in columns:
-        raise DataError(f"{source}: no column '{target}' (columns: {', '.join(columns)})")
+        raise DataError(f"{source}: no column '{target}'{_suggest(target, columns)}")
     if features:
         missing = [f for f in features if f not in columns]
         if missing:
             raise DataError(
-                f"{source}: no column {', '.join(repr(m) for m in missing)} "
-                f"(columns: {', '.join(columns)})"
+                f"{source}: no column {', '.join(repr(m) for m in missing)}"
+                f"{_suggest(missing[0], columns)}"
             )
         if target in features:
             raise DataError(f"{source}: column '{target}' is both the target and a feature")

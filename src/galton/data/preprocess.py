@@ -98,6 +98,10 @@ class Preprocessor:
         self.columns_ = []
         for name in X.columns:
             col = X[name]
+            if len(col) and col.isna().all():
+                raise DataError(
+                    f"{source}: column '{name}' has no values; leave it out with --features"
+                )
             info: dict[str, Any] = {"name": str(name), "dtype": str(col.dtype)}
             if pd.api.types.is_bool_dtype(col):
                 info["kind"] = "bool"

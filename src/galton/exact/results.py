@@ -63,8 +63,13 @@ class OLSResults:
 
     @cached_property
     def ssr(self) -> float:
-        """Residual sum of squares (weighted)."""
+        """Residual sum of squares (weighted; inf if beyond float64)."""
         return self.solution.rss
+
+    @cached_property
+    def scale_scaled(self) -> float:
+        """Residual variance of the power-of-two scaled target."""
+        return self.solution.rss_scaled / self.df_resid if self.df_resid > 0 else math.nan
 
     @cached_property
     def scale(self) -> float:
@@ -74,12 +79,16 @@ class OLSResults:
     @cached_property
     def resid_std_err(self) -> float:
         """Residual standard error (NIST's residual standard deviation)."""
-        return math.sqrt(self.scale) if self.df_resid > 0 else math.nan
+        if self.df_resid <= 0:
+            return math.nan
+        return math.sqrt(self.scale_scaled) / self.solution.y_scale
 
     @cached_property
     def bse(self) -> np.ndarray:
-        """Standard errors of the coefficients, shape (p,)."""
-        return np.sqrt(self.scale * np.diag(self.solution.cov_unscaled))
+        """Standard errors of the coefficients, shape (p,), computed in scaled units."""
+        sol = self.solution
+        scaled = np.sqrt(self.scale_scaled * np.diag(sol.cov_scaled))
+        return scaled * sol.col_scale / sol.y_scale
 
     @cached_property
     def tvalues(self) -> np.ndarray:
@@ -102,12 +111,19 @@ class OLSResults:
     @cached_property
     def centered_tss(self) -> float:
         """Total sum of squares about the mean (about zero without an intercept)."""
-        return self.solution.tss if self.has_intercept else self.solution.yy
+        sol = self.solution
+        return (sol.tss_scaled if self.has_intercept else sol.yy_scaled) / sol.y_scale**2
+
+    @cached_property
+    def _tss_scaled(self) -> float:
+        sol = self.solution
+        return sol.tss_scaled if self.has_intercept else sol.yy_scaled
 
     @cached_property
     def rsquared(self) -> float:
         """R-squared; uncentred (``1 - ssr / sum y**2``) without an intercept, as NIST."""
-        return 1 - self.ssr / self.centered_tss if self.centered_tss > 0 else math.nan
+        tss = self._tss_scaled
+        return 1 - self.solution.rss_scaled / tss if tss > 0 else math.nan
 
     @cached_property
     def rsquared_adj(self) -> float:
@@ -119,9 +135,10 @@ class OLSResults:
     @cached_property
     def fvalue(self) -> float:
         """F statistic of the model against the intercept-only (or zero) model."""
-        if self.df_model <= 0 or self.df_resid <= 0 or self.scale == 0:
-            return math.inf if self.scale == 0 and self.df_model > 0 else math.nan
-        return (self.centered_tss - self.ssr) / self.df_model / self.scale
+        scale = self.scale_scaled
+        if self.df_model <= 0 or self.df_resid <= 0 or scale == 0:
+            return math.inf if scale == 0 and self.df_model > 0 else math.nan
+        return (self._tss_scaled - self.solution.rss_scaled) / self.df_model / scale
 
     @cached_property
     def f_pvalue(self) -> float:
@@ -133,10 +150,11 @@ class OLSResults:
     @cached_property
     def llf(self) -> float:
         """Gaussian log-likelihood at the maximum-likelihood variance ``ssr / n``."""
-        n = self.nobs
-        if self.ssr <= 0:
+        n, sol = self.nobs, self.solution
+        if sol.rss_scaled <= 0:
             return math.inf
-        return -n / 2 * (math.log(2 * math.pi * self.ssr / n) + 1) + self.log_weights_sum / 2
+        log_rss = math.log(sol.rss_scaled) - 2 * math.log(sol.y_scale)  # no overflow
+        return -n / 2 * (math.log(2 * math.pi / n) + log_rss + 1) + self.log_weights_sum / 2
 
     @cached_property
     def aic(self) -> float:

@@ -13,7 +13,7 @@ near 1e15, where float64 algorithms lose every digit.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import mpmath
 import numpy as np
@@ -34,18 +34,22 @@ EXTENDED_MAX_COLUMNS = 200
 class LstsqSolution:
     """What a least-squares solve returns.
 
+    The data were scaled by powers of two before solving (so values near 1e300 neither
+    overflow nor underflow); quantities that could leave float64's range are kept scaled,
+    with the exact factors to undo it.
+
     Attributes
     ----------
     coef : ndarray of shape (p,)
-        Coefficients, NaN for aliased columns.
-    cov_unscaled : ndarray of shape (p, p)
-        ``(X' W X)^-1`` over the kept columns, NaN rows and columns for aliased ones.
-    rss : float
-        Weighted residual sum of squares.
-    tss : float
-        Weighted total sum of squares about the weighted mean.
-    yy : float
-        Weighted uncentred sum of squares ``y' W y``.
+        Coefficients in original units, NaN for aliased columns.
+    cov_scaled : ndarray of shape (p, p)
+        ``(X' W X)^-1`` of the scaled design, NaN rows and columns for aliased columns.
+    col_scale : ndarray of shape (p,)
+        Power-of-two factor of every design column (scaled = original * factor).
+    y_scale : float
+        Power-of-two factor of the target.
+    rss_scaled, tss_scaled, yy_scaled : float
+        Weighted residual, centred and uncentred sums of squares of the scaled target.
     rank : int
         Numerical rank of the design.
     aliased : ndarray of bool, shape (p,)
@@ -63,10 +67,12 @@ class LstsqSolution:
     """
 
     coef: np.ndarray
-    cov_unscaled: np.ndarray
-    rss: float
-    tss: float
-    yy: float
+    cov_scaled: np.ndarray
+    col_scale: np.ndarray
+    y_scale: float
+    rss_scaled: float
+    tss_scaled: float
+    yy_scaled: float
     rank: int
     aliased: np.ndarray
     rank_tol: float
@@ -74,6 +80,18 @@ class LstsqSolution:
     scaled_condition_number: float
     method: str
     precision_bits: int
+
+    @property
+    def rss(self) -> float:
+        """Weighted residual sum of squares in original units (inf beyond float64)."""
+        with np.errstate(over="ignore"):
+            return float(np.float64(self.rss_scaled) / self.y_scale**2)
+
+    @property
+    def cov_unscaled(self) -> np.ndarray:
+        """``(X' W X)^-1`` in original units, shape (p, p)."""
+        with np.errstate(over="ignore", under="ignore"):
+            return self.cov_scaled * np.outer(self.col_scale, self.col_scale)
 
 
 def solve_least_squares(
@@ -102,6 +120,32 @@ def solve_least_squares(
     """
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
+    # Scale every column and the target by a power of two (exact) so values near 1e300 or
+    # 1e-300 neither overflow nor underflow in the cross-products; undone on the way out.
+    base = np.array([_power_of_two_scale(X[:, j]) for j in range(X.shape[1])])
+    y_scale = _power_of_two_scale(y)
+    col = np.array([1.0 if t.column is None else base[t.column] ** t.power for t in terms])
+    sol = _solve(X * base, y * y_scale, terms, weights, method, rank_tol, col)
+    return replace(sol, coef=sol.coef * col / y_scale, col_scale=col, y_scale=y_scale)
+
+
+def _power_of_two_scale(values: np.ndarray) -> float:
+    """``2**-k`` bringing the largest absolute value of ``values`` near 1 (1 for zeros)."""
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    return float(2.0 ** -np.round(np.log2(top))) if top > 0 and np.isfinite(top) else 1.0
+
+
+def _solve(
+    X: np.ndarray,
+    y: np.ndarray,
+    terms: list[Term],
+    weights: np.ndarray | None,
+    method: str,
+    rank_tol: float | None,
+    col_scale: np.ndarray,
+) -> LstsqSolution:
+    """``solve_least_squares`` on data already scaled; ``col_scale`` (p,) recovers the raw
+    design for its condition number."""
     n, p = X.shape[0], len(terms)
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     design = build_design(X, terms)
@@ -126,7 +170,8 @@ def solve_least_squares(
         kept_order = kept
     r_kept = r[:rank, :rank]
     scaled_cond = float(np.linalg.cond(r_kept)) if rank else math.inf
-    raw_cond = float(np.linalg.cond(r_kept / scale[kept_order][None, :])) if rank else math.inf
+    raw = scale[kept_order] * col_scale[kept_order]
+    raw_cond = float(np.linalg.cond(r_kept / raw[None, :])) if rank else math.inf
 
     wsum = float(w.sum())
     ybar = float(np.dot(w, y) / wsum)
@@ -161,10 +206,12 @@ def solve_least_squares(
         rss, bits, used = yy, 53, "qr"
     return LstsqSolution(
         coef=coef,
-        cov_unscaled=cov,
-        rss=rss,
-        tss=tss,
-        yy=yy,
+        cov_scaled=cov,
+        col_scale=np.ones(p),
+        y_scale=1.0,
+        rss_scaled=rss,
+        tss_scaled=tss,
+        yy_scaled=yy,
         rank=rank,
         aliased=aliased,
         rank_tol=float(tol),

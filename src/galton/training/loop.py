@@ -21,6 +21,8 @@ from galton.spec import NetworkSpec, TrainConfig
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
 
+#: How often a diverging minibatch run may restore and halve its learning rate.
+MAX_HALVINGS = 10
 #: Training data rows x widest layer below which BLAS runs single-threaded.
 SINGLE_THREAD_BELOW = 1_000_000
 
@@ -31,8 +33,9 @@ class TrainResult:
 
     params: list[np.ndarray]
     history: dict[str, list[float]] = field(
-        default_factory=lambda: {"train_loss": [], "val_loss": []}
+        default_factory=lambda: {"train_loss": [], "val_loss": [], "lr": []}
     )
+    events: list[str] = field(default_factory=list)
     best_epoch: int = 0
     n_epochs: int = 0
     stopped_early: bool = False
@@ -90,40 +93,67 @@ def _train(
     n = X.shape[0]
     batch = max(1, min(cfg.batch_size, n))
     best = (result.history["val_loss"] if has_val else result.history["train_loss"])[0]
-    since_best, diverged = 0, False
+    since_best, lr_scale, halvings, epoch = 0, 1.0, 0, 0
+    last_good = result.params
     with epoch_progress(cfg.max_epochs, progress) as update:
-        for epoch in range(cfg.max_epochs):
-            lr = learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
+        while epoch < cfg.max_epochs:
+            lr = lr_scale * learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
             order = rng.permutation(n) if cfg.shuffle else np.arange(n)
-            train_loss = trainer.run_epoch(order, batch, lr)
-            val_loss = trainer.evaluate(X_val, y_val) if has_val else None
+            with np.errstate(over="ignore", invalid="ignore"):  # divergence is handled below
+                train_loss = trainer.run_epoch(order, batch, lr)
+            current = trainer.get_params()
+            if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in current)):
+                # Diverged: back to the last good parameters with a fresh optimizer state
+                # and half the learning rate, then try the epoch again.
+                if halvings == MAX_HALVINGS:
+                    warnings.warn(
+                        f"training kept diverging after {MAX_HALVINGS} halvings of the learning "
+                        "rate; keeping the last good parameters",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
+                    result.events.append(f"epoch {epoch + 1}: gave up after {halvings} halvings")
+                    break
+                halvings += 1
+                lr_scale /= 2
+                trainer = backend.make_trainer(net, last_good, cfg, X, y)
+                result.events.append(
+                    f"epoch {epoch + 1}: loss {train_loss:.3g}; restored the last good "
+                    f"parameters and halved the learning rate to {lr / 2:.3g}"
+                )
+                continue
+            last_good = current
+            with np.errstate(over="ignore", invalid="ignore"):
+                val_loss = trainer.evaluate(X_val, y_val) if has_val else None
             result.history["train_loss"].append(train_loss)
+            result.history["lr"].append(lr)
             if val_loss is not None:
                 result.history["val_loss"].append(val_loss)
-            result.n_epochs = epoch + 1
-            update(epoch, train_loss, val_loss)
+            epoch += 1
+            result.n_epochs = epoch
+            update(epoch - 1, train_loss, val_loss)
             watched = val_loss if val_loss is not None else train_loss
-            if not math.isfinite(watched):
-                warnings.warn(
-                    f"training diverged at epoch {epoch + 1} (loss {watched}); "
-                    "restoring the best parameters: lower the learning rate",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-                diverged = True
-                break
+            if not math.isfinite(watched):  # finite parameters, overflowing validation loss
+                watched = math.inf
             if watched < best - cfg.tol:
                 best, since_best = watched, 0
-                result.best_epoch = epoch + 1
-                result.params = trainer.get_params()
+                result.best_epoch = epoch
+                result.params = current
             else:
                 since_best += 1
                 if since_best >= cfg.patience and (cfg.early_stopping or not has_val):
-                    result.stopped_early = epoch + 1 < cfg.max_epochs
+                    result.stopped_early = epoch < cfg.max_epochs
                     result.converged = True
                     break
-    if not diverged and not (cfg.early_stopping and has_val):
-        result.params = trainer.get_params()  # no early stopping: the last epoch's parameters
+    if result.events:
+        warnings.warn(
+            f"training diverged {halvings} time(s) and recovered by halving the learning rate "
+            f"(see history_['events'])",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    if not (cfg.early_stopping and has_val):
+        result.params = last_good  # no early stopping: the last good epoch's parameters
         result.best_epoch = result.n_epochs
     return result
 
@@ -188,8 +218,10 @@ def _train_lbfgs(
             },
         )
     result.converged = bool(opt.success)
-    if val is None or not cfg.early_stopping:
+    if (val is None or not cfg.early_stopping) and np.isfinite(opt.x).all():
         result.params = unflatten_params(opt.x, shapes)
         result.best_epoch = result.n_epochs
+    elif not np.isfinite(opt.x).all():
+        result.events.append("L-BFGS ended on non-finite parameters; kept the best finite ones")
     trainer.set_params(result.params)
     return result
