@@ -67,7 +67,7 @@ def test_empty_file_and_header_only(folder: Path) -> None:
 
 def test_one_row(folder: Path) -> None:
     (folder / "one.csv").write_text("size,price\n1,2\n")
-    both(folder, "one.csv", "price", "1 row(s) left to fit; need at least 2")
+    both(folder, "one.csv", "price", "1 sample(s) left to fit; need at least 2")
 
 
 def test_target_missing_suggests_close_names(folder: Path) -> None:
@@ -81,7 +81,7 @@ def test_non_numeric_target(folder: Path) -> None:
 def test_all_missing_column(folder: Path) -> None:
     frame = pd.read_csv(folder / "good.csv").assign(empty=np.nan)
     frame.to_csv(folder / "hole.csv", index=False)
-    both(folder, "hole.csv", "price", "missing values in column 'empty' (40 rows)")
+    both(folder, "hole.csv", "price", "missing values (NaN) in column 'empty' (40 rows)")
     assert_user_error(
         galton_cli("fit", "hole.csv", "-t", "price", "--impute", "mean", cwd=folder),
         "column 'empty' has no values",
@@ -93,7 +93,7 @@ def test_nan_and_infinity(folder: Path, column: str) -> None:
     frame = pd.read_csv(folder / "good.csv")
     frame.loc[5, column] = np.nan
     frame.to_csv(folder / "nan.csv", index=False)
-    both(folder, "nan.csv", "price", f"missing values in column '{column}' (1 row)")
+    both(folder, "nan.csv", "price", f"missing values (NaN) in column '{column}' (1 row)")
     frame.loc[5, column] = np.inf
     frame.to_csv(folder / "inf.csv", index=False)
     both(folder, "inf.csv", "price", f"'{column}' has an infinite value: row 6")

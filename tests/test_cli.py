@@ -168,7 +168,7 @@ def test_user_errors_exit_2_with_one_line(shop: Path, tmp_path: Path) -> None:
     assert_user_error(
         galton_cli("fit", str(tmp_path / "gaps.csv"), "-t", "price"),
         "gaps.csv",
-        "missing values in column 'size' (2 rows)",
+        "missing values (NaN) in column 'size' (2 rows)",
         "--drop-missing",
     )
     ok = galton_cli(

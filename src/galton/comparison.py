@@ -385,7 +385,10 @@ def compare(
         Xf, yf = split_target(frame, y, features, source)
     else:
         if y is None:
-            raise DataError("y is required: an array or the name of the target column")
+            raise DataError(
+                "compare requires y to be passed, but the target y is None "
+                "(give an array or the target column's name)"
+            )
         Xf = frame.set_axis([str(c) for c in frame.columns], axis=1)
         yf = pd.Series(np.asarray(y, dtype=float).ravel(), index=Xf.index, name="y")
     if missing not in MISSING_POLICIES:

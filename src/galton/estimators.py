@@ -119,13 +119,21 @@ class _Estimator:
         else:
             features = frame.set_axis([str(c) for c in frame.columns], axis=1)
             if y is None:
-                raise DataError("y is required: an array or the name of the target column")
+                raise DataError(
+                    f"{type(self).__name__} requires y to be passed, but the target y is None "
+                    "(give an array or the target column's name)"
+                )
             target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
             if len(target) != len(features):
                 raise DataError(f"{source}: X has {len(features)} rows but y has {len(target)}")
             target.index = features.index
         if len(features) == 0:
             raise DataError(f"{source}: no data rows")
+        if features.shape[1] == 0:
+            raise DataError(
+                f"{source}: 0 feature(s) (shape=({len(features)}, 0)) while a minimum of 1 is "
+                "required."
+            )
         weights = None
         if sample_weight is not None:
             weights = pd.Series(
@@ -133,6 +141,12 @@ class _Estimator:
             )
             if len(weights) != len(features):
                 raise DataError(f"sample_weight has {len(weights)} values for {len(features)} rows")
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise DataError("sample_weight must be finite and non-negative")
+            if not np.any(weights > 0):
+                raise DataError("sample_weight is zero for every row: nothing to fit")
+            positive = (weights > 0).to_numpy()  # a zero weight is the same as leaving out
+            features, target, weights = features[positive], target[positive], weights[positive]
         features, target = apply_missing_policy(features, target, self.missing, source)
         y_arr = numeric_column(target, str(target.name), source, role="target")
         self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
@@ -141,13 +155,9 @@ class _Estimator:
         self.feature_names_ = self.preprocessor_.feature_names_
         self.target_name_ = str(target.name)
         self.n_features_in_ = len(self.feature_names_in_)
-        w = None
-        if weights is not None:
-            w = weights.loc[features.index].to_numpy()
-            if not np.all(np.isfinite(w)) or np.any(w <= 0):
-                raise DataError("sample_weight must be finite and positive")
+        w = None if weights is None else weights.loc[features.index].to_numpy()
         if X_arr.shape[0] < 2:
-            raise DataError(f"{source}: {X_arr.shape[0]} row(s) left to fit; need at least 2")
+            raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
         if np.ptp(y_arr) == 0:
             warnings.warn(
                 f"{source}: the target '{self.target_name_}' is constant ({y_arr[0]:g}): "
@@ -162,12 +172,18 @@ class _Estimator:
         self._require_fitted()
         source = describe_source(X)
         if isinstance(X, np.ndarray | list | tuple):
-            arr = np.asarray(X)
-            arr = arr.reshape(-1, 1) if arr.ndim == 1 else arr
+            given = np.asarray(X)
+            arr = given.reshape(-1, 1) if given.ndim == 1 else given
             if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
+                hint = (
+                    "; Reshape your data with X.reshape(1, -1) if it is a single row"
+                    if given.ndim == 1
+                    else ""
+                )
                 raise DataError(
-                    f"X has shape {arr.shape}; the model expects {self.n_features_in_} columns "
-                    f"({', '.join(self.feature_names_in_)})"
+                    f"X has {arr.shape[-1] if arr.ndim == 2 else arr.shape} features, but "
+                    f"{type(self).__name__} is expecting {self.n_features_in_} features as input "
+                    f"({', '.join(self.feature_names_in_)}){hint}"
                 )
             frame = pd.DataFrame(arr, columns=self.feature_names_in_)
         else:

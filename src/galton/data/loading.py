@@ -53,13 +53,13 @@ def read_table(source: Any, fmt: str | None = None) -> pd.DataFrame:
         frame = _read_path(source, fmt)
         frame.attrs["source"] = str(source)  # error messages name the file, not "DataFrame"
         return frame
+    module = type(source).__module__.split(".")[0]
+    if module == "scipy" and hasattr(source, "toarray"):  # before dict: DOK matrices are dicts
+        raise DataError("sparse input is not supported; convert it with .toarray() first")
     if isinstance(source, dict):
         return pd.DataFrame(source)
-    module = type(source).__module__.split(".")[0]
     if module in ("polars", "pyarrow") and hasattr(source, "to_pandas"):
         return source.to_pandas()
-    if module == "scipy" and hasattr(source, "toarray"):
-        raise DataError("sparse input is not supported; convert it with .toarray() first")
     if isinstance(source, np.ndarray | list | tuple) or hasattr(source, "__array__"):
         return _frame_from_array(np.asarray(source))
     raise DataError(f"cannot read data from a {type(source).__name__}")
@@ -71,7 +71,7 @@ def _frame_from_array(arr: np.ndarray) -> pd.DataFrame:
     if arr.ndim != 2:
         raise DataError(f"array input must be 1- or 2-dimensional, got shape {arr.shape}")
     if np.iscomplexobj(arr):
-        raise DataError("complex-valued input is not supported")
+        raise DataError("Complex data not supported: give real-valued columns")
     if arr.shape[0] == 0:
         raise DataError("the input has no rows")
     return pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])

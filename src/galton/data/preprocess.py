@@ -71,7 +71,9 @@ def apply_missing_policy(
             f"'{c if c != chr(0) + 'target' else y.name}' ({n} row{'s' if n > 1 else ''})"
             for c, n in counts.items()
         ]
-        raise DataError(f"{source}: missing values in column {', '.join(parts)}; {_MISSING_HINT}")
+        raise DataError(
+            f"{source}: missing values (NaN) in column {', '.join(parts)}; {_MISSING_HINT}"
+        )
     keep = frame.notna().all(axis=1) if policy == "drop" else y.notna()
     keep = keep.to_numpy()
     if not keep.any():
@@ -161,7 +163,7 @@ class Preprocessor:
                 if "fill" not in info:
                     row = int(np.flatnonzero(col.isna().to_numpy())[0]) + 1
                     raise DataError(
-                        f"{source}: column '{info['name']}' has a missing value in row {row}"
+                        f"{source}: column '{info['name']}' has a missing value (NaN) in row {row}"
                         + ("" if self.missing != "error" else f"; {_MISSING_HINT}")
                     )
                 col = col.fillna(info["fill"])
