@@ -191,3 +191,52 @@ def test_a_missing_framework_is_explained_with_its_install_command(monkeypatch) 
     assert reason is not None and "pip install 'galton[jax]'" in reason
     with pytest.raises(galton.BackendUnavailableError, match=r"galton\[jax\]"):
         galton.NeuralRegressor(backend="jax").fit(np.ones((5, 1)), np.arange(5.0))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_interrupted_and_resumed_training_equals_an_uninterrupted_run(
+    engine: str, optimizer: str, tmp_path: Path
+) -> None:
+    from galton.training.checkpoint import read_checkpoint, write_checkpoint
+    from galton.training.loop import Checkpointing, TrainingInterrupted
+
+    net, params, X, y = _problem("tanh", n=64)
+    X_val, y_val = X[:16], y[:16]
+    cfg = TrainConfig(
+        optimizer=optimizer,
+        learning_rate=0.05,
+        max_epochs=12,
+        batch_size=8,
+        patience=3,
+        weight_decay=1e-3,
+    )
+    backend = get_backend(engine)
+    whole = train(backend, net, params, cfg, X, y, X_val, y_val, progress=False)
+    path = tmp_path / "ckpt"
+    calls = {"n": 0}
+
+    def stop_after_five() -> bool:
+        calls["n"] += 1
+        return calls["n"] == 5
+
+    hooks = Checkpointing(stop_after_five, lambda st: write_checkpoint(path, st, {}))
+    with pytest.raises(TrainingInterrupted):
+        train(backend, net, params, cfg, X, y, X_val, y_val, progress=False, checkpointing=hooks)
+    state, _ = read_checkpoint(path)
+    assert state["epoch"] == 5
+    resumed = train(
+        backend,
+        net,
+        params,
+        cfg,
+        X,
+        y,
+        X_val,
+        y_val,
+        progress=False,
+        checkpointing=Checkpointing(lambda: False, lambda st: None, state),
+    )
+    for a, b in zip(whole.params, resumed.params, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert whole.history == resumed.history and whole.best_epoch == resumed.best_epoch

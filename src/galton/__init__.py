@@ -25,6 +25,7 @@ _PUBLIC = {
     "ModelFileError": "galton.errors",
     "NotFittedError": "galton.errors",
     "ParameterError": "galton.errors",
+    "TrainingInterrupted": "galton.errors",
 }
 __all__ = sorted(_PUBLIC)
 

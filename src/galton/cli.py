@@ -17,7 +17,7 @@ import numpy as np
 import typer
 from typer.exceptions import Abort, Exit, TyperException
 
-from galton.errors import GaltonError
+from galton.errors import GaltonError, TrainingInterrupted
 
 app = typer.Typer(
     name="galton",
@@ -255,6 +255,20 @@ def fit(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")
     ] = None,
+    patience: Annotated[int, typer.Option(help="Epochs without improvement before stopping.")] = 20,
+    no_early_stopping: Annotated[
+        bool, typer.Option("--no-early-stopping", help="Train all --epochs, no validation split.")
+    ] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where Ctrl-C or SIGTERM writes the training state (default: "
+            "OUT.checkpoint, or galton-fit.checkpoint)."
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue an interrupted fit from its checkpoint.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -285,10 +299,18 @@ def fit(
             seed=seed,
             missing=missing,
             progress=False if quiet or as_json else None,
+            patience=patience,
+            early_stopping="auto" if not no_early_stopping else False,
         )
+    options: dict[str, Any] = {}
+    if model != "linear":
+        default = Path(f"{out}.checkpoint") if out is not None else Path("galton-fit.checkpoint")
+        options = {"checkpoint": checkpoint or default, "resume": resume}
+    elif resume is not None:
+        raise GaltonError("--resume applies to neural models (--model neuron or neural)")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        estimator.fit(X, y)
+        estimator.fit(X, y, **options)
     _warn_lines(caught)
     if out is not None:
         estimator.save(out)
@@ -545,6 +567,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
     try:
         app(args=argv, standalone_mode=False)
+    except TrainingInterrupted as exc:
+        typer.echo(
+            f"galton: {exc}; continue with the same command and --resume {exc.checkpoint}",
+            err=True,
+        )
+        sys.exit(128 + (exc.signal_number or 2))
     except GaltonError as exc:
         typer.echo(f"galton: error: {exc}", err=True)
         sys.exit(2)

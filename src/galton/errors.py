@@ -25,3 +25,12 @@ class ParameterError(GaltonError):
 
 class NotFittedError(GaltonError):
     """A method that needs a fitted model was called before ``fit``."""
+
+
+class TrainingInterrupted(GaltonError):
+    """Training was stopped by Ctrl-C or SIGTERM; a checkpoint was written to resume from."""
+
+    def __init__(self, message: str, checkpoint: str, signal_number: int | None) -> None:
+        super().__init__(message)
+        self.checkpoint = checkpoint
+        self.signal_number = signal_number

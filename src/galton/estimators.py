@@ -8,11 +8,13 @@ of the target column.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import math
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -29,12 +31,22 @@ from galton.data.preprocess import (
     apply_missing_policy,
     numeric_column,
 )
-from galton.errors import DataError, GaltonError, ModelFileError, NotFittedError, ParameterError
+from galton.errors import (
+    DataError,
+    GaltonError,
+    ModelFileError,
+    NotFittedError,
+    ParameterError,
+    TrainingInterrupted,
+)
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.results import OLSResults
 from galton.io import read_model_file, write_model_file
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 from galton.training import train
+from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
+from galton.training.loop import Checkpointing
+from galton.training.loop import TrainingInterrupted as LoopInterrupted
 
 
 class AliasedColumnsWarning(UserWarning):
@@ -708,13 +720,26 @@ class NeuralRegressor(_Estimator):
             shuffle=self.shuffle,
         )
 
-    def fit(self, X: Any, y: Any = None) -> NeuralRegressor:
+    def fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        checkpoint: str | Path | None = None,
+        resume: str | Path | None = None,
+    ) -> NeuralRegressor:
         """Standardise, initialise at random, and train by gradient descent.
 
         Parameters
         ----------
         X : array of shape (n, k), table, path or dataset name
         y : array of shape (n,), or the target column's name when ``X`` is a table
+        checkpoint : path, optional
+            While training, Ctrl-C and SIGTERM stop at the next epoch boundary, write the
+            whole training state here and raise ``galton.TrainingInterrupted``.
+        resume : path, optional
+            Continue from such a checkpoint (same data, same settings). Minibatch solvers
+            then end with exactly the parameters of an uninterrupted run.
         """
         self._validate()
         start = time.perf_counter()
@@ -753,17 +778,48 @@ class NeuralRegressor(_Estimator):
         initial = init_params(self.net_, rng)
         if self.initial_params is not None:
             initial = self._checked_initial_params()
-        result = train(
-            backend,
-            self.net_,
-            initial,
-            cfg,
-            Xs[train_rows],
-            ys[train_rows],
-            Xs[val_rows] if n_val else None,
-            ys[val_rows] if n_val else None,
-            self.progress,
-        )
+        settings = _jsonable({k: v for k, v in self.get_params().items() if k != "progress"})
+        digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
+        state = None
+        if resume is not None:
+            state, meta = read_checkpoint(resume)
+            if meta.get("fingerprint") != digest:
+                raise DataError(f"{resume}: the checkpoint was made on other data")
+            changed = sorted(k for k in settings if meta["estimator"].get(k) != settings[k])
+            if changed:
+                raise ParameterError(
+                    f"{resume}: the checkpoint was made with other settings ({', '.join(changed)})"
+                )
+        with stop_on_signals() if checkpoint is not None else nullcontext({"signal": None}) as flag:
+            hooks = None
+            if checkpoint is not None or state is not None:
+                hooks = Checkpointing(
+                    should_stop=lambda: checkpoint is not None and flag["signal"] is not None,
+                    save=lambda st: write_checkpoint(
+                        checkpoint, st, {"fingerprint": digest, "estimator": settings}
+                    ),
+                    resume=state,
+                )
+            try:
+                result = train(
+                    backend,
+                    self.net_,
+                    initial,
+                    cfg,
+                    Xs[train_rows],
+                    ys[train_rows],
+                    Xs[val_rows] if n_val else None,
+                    ys[val_rows] if n_val else None,
+                    self.progress,
+                    hooks,
+                )
+            except LoopInterrupted as exc:
+                raise TrainingInterrupted(
+                    f"training interrupted after epoch {exc.epoch}; checkpoint written to "
+                    f"{checkpoint}",
+                    str(checkpoint),
+                    flag["signal"],
+                ) from None
         if not all(np.isfinite(p).all() for p in result.params):  # never return such a model
             raise GaltonError("training produced non-finite parameters; lower the learning rate")
         self.params_ = result.params

@@ -143,6 +143,14 @@ class Trainer(Protocol):
         """Copies of the current parameters in float64."""
         ...
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        """The optimizer's moments and step count as NumPy arrays (for checkpoints)."""
+        ...
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``optimizer_state`` returned, so training continues bit for bit."""
+        ...
+
     def set_params(self, params: list[np.ndarray]) -> None:
         """Replace the current parameters."""
         ...

@@ -182,6 +182,19 @@ class JaxTrainer:
         yj = jnp.asarray(np.asarray(y), dtype=self.dtype)
         return float(_evaluate(self.params, Xj, yj, **self._static))
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        _, m, v, t = self.state
+        out = {f"m{i}": np.asarray(a) for i, a in enumerate(m)}
+        out.update({f"v{i}": np.asarray(a) for i, a in enumerate(v)})
+        out["t"] = np.asarray(t)
+        return out
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        k = len(self.params)
+        m = tuple(jnp.asarray(state[f"m{i}"], dtype=self.dtype) for i in range(k))
+        v = tuple(jnp.asarray(state[f"v{i}"], dtype=self.dtype) for i in range(k))
+        self.state = (self.params, m, v, jnp.asarray(state["t"], dtype=self.dtype))
+
     def get_params(self) -> list[np.ndarray]:
         return [np.asarray(p, dtype=np.float64) for p in self.params]
 

@@ -165,6 +165,14 @@ class NumpyTrainer:
         pred, _ = forward(self.params, np.asarray(X, dtype=self.dtype), self.net.activation)
         return _loss_and_dpred(pred, np.asarray(y, dtype=self.dtype), self.cfg)[0]
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return {"m": self.m.copy(), "v": self.v.copy(), "t": np.array(self.t)}
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        self.m = np.array(state["m"], dtype=self.dtype)
+        self.v = np.array(state["v"], dtype=self.dtype)
+        self.t = int(state["t"])
+
     def get_params(self) -> list[np.ndarray]:
         return [p.astype(np.float64) for p in self.params]
 

@@ -228,6 +228,18 @@ class PytensorTrainer:
         fn = self.g.evaluate_function()
         return float(fn(np.asarray(X, dtype=self.dtype), np.asarray(y, dtype=self.dtype)))
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        out = {f"m{i}": np.array(m.get_value()) for i, m in enumerate(self.g.m)}
+        out.update({f"v{i}": np.array(v.get_value()) for i, v in enumerate(self.g.v)})
+        out["t"] = np.array(self.g.t.get_value())
+        return out
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        for i, (m, v) in enumerate(zip(self.g.m, self.g.v, strict=True)):
+            m.set_value(np.asarray(state[f"m{i}"], dtype=self.dtype))
+            v.set_value(np.asarray(state[f"v{i}"], dtype=self.dtype))
+        self.g.t.set_value(np.asarray(state["t"], dtype=self.dtype))
+
     def get_params(self) -> list[np.ndarray]:
         return [np.array(p.get_value(), dtype=np.float64) for p in self.g.params]
 

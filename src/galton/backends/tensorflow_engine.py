@@ -190,6 +190,14 @@ class TensorflowTrainer:
         pred = _forward(params, tf.constant(np.asarray(X), self.dtype), self.net.activation)
         return float(_loss(pred, tf.constant(np.asarray(y), self.dtype), self.cfg))
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return {"m": self.m.numpy(), "v": self.v.numpy(), "t": self.t.numpy()}
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        self.m.assign(state["m"])
+        self.v.assign(state["v"])
+        self.t.assign(state["t"])
+
     def get_params(self) -> list[np.ndarray]:
         return unflatten_params(self.flat.numpy().astype(np.float64), self.shapes)
 

@@ -122,6 +122,26 @@ class TorchTrainer:
             )
             return float(_loss(pred, torch.as_tensor(np.asarray(y), dtype=self.dtype), self.cfg))
 
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        if self.optimizer is None:
+            return out
+        for index, per_param in self.optimizer.state_dict()["state"].items():
+            for key, value in per_param.items():
+                out[f"{index}.{key}"] = torch.as_tensor(value).detach().numpy().copy()
+        return out
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        if self.optimizer is None or not state:
+            return
+        saved = self.optimizer.state_dict()
+        per_param: dict[int, dict[str, torch.Tensor]] = {}
+        for name, value in state.items():
+            index, key = name.split(".", 1)
+            per_param.setdefault(int(index), {})[key] = torch.as_tensor(np.array(value))
+        saved["state"] = per_param
+        self.optimizer.load_state_dict(saved)
+
     def get_params(self) -> list[np.ndarray]:
         return [p.detach().numpy().astype(np.float64) for p in self.params]
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -20,6 +22,26 @@ from galton.backends.common import Trainer, flatten_params, unflatten_params
 from galton.spec import NetworkSpec, TrainConfig
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
+
+
+class TrainingInterrupted(Exception):
+    """Training stopped at an epoch boundary because a stop was requested (Ctrl-C, SIGTERM)."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__(f"training interrupted after epoch {epoch}")
+        self.epoch = epoch
+
+
+@dataclass
+class Checkpointing:
+    """Interruption hooks: ``should_stop()`` is asked after every epoch; when it says yes,
+    ``save(state)`` receives the loop's complete state and ``TrainingInterrupted`` is raised.
+    ``resume`` is such a state to continue from."""
+
+    should_stop: Callable[[], bool]
+    save: Callable[[dict[str, Any]], None]
+    resume: dict[str, Any] | None = None
+
 
 #: How often a diverging minibatch run may restore and halve its learning rate.
 MAX_HALVINGS = 10
@@ -52,6 +74,7 @@ def train(
     X_val: np.ndarray | None = None,
     y_val: np.ndarray | None = None,
     progress: bool | None = None,
+    checkpointing: Checkpointing | None = None,
 ) -> TrainResult:
     """Train ``params`` on standardised ``X`` (n, d), ``y`` (n,) with ``backend``.
 
@@ -64,7 +87,7 @@ def train(
     # yacht's MLP fit 6x and age-income's 2x faster on one thread).
     small = X.shape[0] * max(net.layer_sizes) < SINGLE_THREAD_BELOW
     with threadpool_limits(limits=1, user_api="blas") if small else nullcontext():
-        return _train(backend, net, params, cfg, X, y, X_val, y_val, progress)
+        return _train(backend, net, params, cfg, X, y, X_val, y_val, progress, checkpointing)
 
 
 def _train(
@@ -77,17 +100,23 @@ def _train(
     X_val: np.ndarray | None,
     y_val: np.ndarray | None,
     progress: bool | None,
+    checkpointing: Checkpointing | None,
 ) -> TrainResult:
-    trainer = backend.make_trainer(net, params, cfg, X, y)
+    hooks = checkpointing
+    state = hooks.resume if hooks is not None else None
+    trainer = backend.make_trainer(net, params if state is None else state["params"], cfg, X, y)
     has_val = X_val is not None and y_val is not None and len(y_val) > 0
     result = TrainResult(params=trainer.get_params())
     # Entry 0 of the history is the random initialisation, so the fall is visible.
     result.history["train_loss"].append(trainer.evaluate(X, y))
     if has_val:
         result.history["val_loss"].append(trainer.evaluate(X_val, y_val))
+    if state is not None:
+        result.history = {k: list(v) for k, v in state["history"].items()}
+        result.events = list(state["events"])
     if cfg.optimizer == "lbfgs":
         val = (X_val, y_val) if has_val else None
-        return _train_lbfgs(trainer, result, cfg, (X, y), val, progress)
+        return _train_lbfgs(trainer, result, cfg, (X, y), val, progress, hooks)
 
     rng = np.random.default_rng(cfg.seed)
     n = X.shape[0]
@@ -95,6 +124,13 @@ def _train(
     best = (result.history["val_loss"] if has_val else result.history["train_loss"])[0]
     since_best, lr_scale, halvings, epoch = 0, 1.0, 0, 0
     last_good = result.params
+    if state is not None:  # continue exactly where the checkpoint left off
+        rng.bit_generator.state = state["rng"]
+        best, since_best = state["best"], state["since_best"]
+        lr_scale, halvings, epoch = state["lr_scale"], state["halvings"], state["epoch"]
+        result.best_epoch, result.n_epochs = state["best_epoch"], state["epoch"]
+        result.params, last_good = state["best_params"], state["params"]
+        trainer.load_optimizer_state(state["optimizer"])
     with epoch_progress(cfg.max_epochs, progress) as update:
         while epoch < cfg.max_epochs:
             lr = lr_scale * learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
@@ -145,6 +181,25 @@ def _train(
                     result.stopped_early = epoch < cfg.max_epochs
                     result.converged = True
                     break
+            if hooks is not None and epoch < cfg.max_epochs and hooks.should_stop():
+                hooks.save(
+                    {
+                        "solver": "minibatch",
+                        "epoch": epoch,
+                        "best": best,
+                        "since_best": since_best,
+                        "lr_scale": lr_scale,
+                        "halvings": halvings,
+                        "best_epoch": result.best_epoch,
+                        "rng": rng.bit_generator.state,
+                        "history": result.history,
+                        "events": result.events,
+                        "params": last_good,
+                        "best_params": result.params,
+                        "optimizer": trainer.optimizer_state(),
+                    }
+                )
+                raise TrainingInterrupted(epoch)
     if result.events:
         warnings.warn(
             f"training diverged {halvings} time(s) and recovered by halving the learning rate "
@@ -165,10 +220,13 @@ def _train_lbfgs(
     data: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray] | None,
     progress: bool | None,
+    hooks: Checkpointing | None = None,
 ) -> TrainResult:
     """Full-batch L-BFGS through ``scipy.optimize``; the engine computes loss and gradient.
 
-    Each L-BFGS iteration counts as an epoch in the history.
+    Each L-BFGS iteration counts as an epoch in the history. A resumed run restarts L-BFGS
+    from the checkpoint's parameters (its curvature memory is not saved), so it is close to,
+    not bit-identical with, an uninterrupted run.
     """
     shapes = [p.shape for p in result.params]
     best = {"loss": result.history["val_loss"][0] if val else math.inf, "since": 0}

@@ -1,0 +1,116 @@
+"""Interrupting `galton fit` with a real signal, and resuming to the uninterrupted result."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import galton
+
+
+def _command(engine: str, epochs: int, out: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "galton",
+        "fit",
+        "yacht",
+        "--target",
+        "residuary_resistance",
+        "--model",
+        "neural",
+        "--hidden",
+        "16",
+        "--solver",
+        "adam",
+        "--epochs",
+        str(epochs),
+        "--patience",
+        str(epochs),
+        "--no-early-stopping",
+        "--backend",
+        engine,
+        "--seed",
+        "1",
+        "--quiet",
+        "--out",
+        out,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("engine", "epochs", "sig"),
+    [("numpy", 8000, signal.SIGINT), ("torch", 1500, signal.SIGTERM)],
+)
+def test_killed_fit_resumes_to_the_uninterrupted_parameters(
+    engine: str, epochs: int, sig: int, tmp_path: Path
+) -> None:
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    start = time.perf_counter()
+    whole = subprocess.run(
+        _command(engine, epochs, "whole.galton"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    duration = time.perf_counter() - start
+    assert whole.returncode == 0, whole.stderr
+
+    proc = subprocess.Popen(
+        _command(engine, epochs, "part.galton"),
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(duration / 2)  # past start-up, mid-training
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 128 + sig, err
+    checkpoint = tmp_path / "part.galton.checkpoint"
+    assert checkpoint.is_file() and not (tmp_path / "part.galton").exists()
+    assert f"--resume {checkpoint.name}" in err and "Traceback" not in err
+
+    resumed = subprocess.run(
+        [*_command(engine, epochs, "part.galton"), "--resume", str(checkpoint)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    a, b = galton.load(tmp_path / "whole.galton"), galton.load(tmp_path / "part.galton")
+    for p, q in zip(a.params_, b.params_, strict=True):
+        np.testing.assert_array_equal(p, q)
+    assert a.history_["train_loss"] == b.history_["train_loss"]
+
+
+def test_resume_refuses_other_data_and_settings(tmp_path: Path) -> None:
+    from galton.training.checkpoint import write_checkpoint
+
+    model = galton.NeuralRegressor(hidden=(4,), solver="adam", max_epochs=3, seed=0)
+    model.fit("yacht", "residuary_resistance")
+    state = {
+        "solver": "minibatch",
+        "epoch": 1,
+        "params": model.params_,
+        "best_params": model.params_,
+        "optimizer": {},
+    }
+    write_checkpoint(tmp_path / "c", state, {"fingerprint": "other", "estimator": {}})
+    with pytest.raises(galton.DataError, match="other data"):
+        model.fit("yacht", "residuary_resistance", resume=tmp_path / "c")
+    with pytest.raises(galton.ModelFileError, match="not a galton training checkpoint"):
+        model.save(tmp_path / "m.galton")
+        model.fit("yacht", "residuary_resistance", resume=tmp_path / "m.galton")
