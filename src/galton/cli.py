@@ -210,9 +210,15 @@ def fit(
     data: Annotated[
         str, typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name.")
     ],
-    target: Annotated[str, typer.Option("--target", "-t", help="Target column.")],
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="Target column (or give --formula).")
+    ] = None,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
+    ] = None,
+    formula: Annotated[
+        str | None,
+        typer.Option(help='A formula instead of --target/--features: "y ~ a + I(b**0.5) + C(g)".'),
     ] = None,
     model: Annotated[
         str, typer.Option(help="linear, neuron (one linear neuron) or neural.")
@@ -280,11 +286,18 @@ def fit(
     if model not in ("linear", "neuron", "neural"):
         raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
     frame = read_table(data, fmt)
-    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-    X, y = split_target(frame, target, chosen, describe_source(data))
+    if formula is not None:
+        if target is not None or features is not None:
+            raise GaltonError("--formula names the target and features: drop --target/--features")
+        X, y = frame, None
+    elif target is None:
+        raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
+    else:
+        chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+        X, y = split_target(frame, target, chosen, describe_source(data))
     if model == "linear":
         estimator: Any = LinearRegression(
-            fit_intercept=not no_intercept, degree=degree, missing=missing
+            fit_intercept=not no_intercept, degree=degree, missing=missing, formula=formula
         )
     else:
         estimator = NeuralRegressor(
@@ -301,6 +314,7 @@ def fit(
             progress=False if quiet or as_json else None,
             patience=patience,
             early_stopping="auto" if not no_early_stopping else False,
+            formula=formula,
         )
     options: dict[str, Any] = {}
     if model != "linear":

@@ -24,6 +24,7 @@ from scipy import stats
 
 from galton import backends as engine_registry
 from galton.backends.common import init_params
+from galton.data.formula import FormulaDesign
 from galton.data.loading import describe_source, read_table, split_target
 from galton.data.preprocess import (
     MISSING_POLICIES,
@@ -126,7 +127,13 @@ class _Estimator:
         """Preprocess training data: returns design inputs (n, d), target (n,), weights."""
         source = describe_source(X)
         frame = X if isinstance(X, pd.DataFrame) else read_table(X)
-        if isinstance(y, str):
+        self.formula_ = None
+        if self.formula is not None:
+            if y is not None:
+                raise DataError("with a formula give only the table: the formula names the target")
+            self.formula_ = FormulaDesign(self.formula)
+            features, target = self.formula_.fit(frame, source)
+        elif isinstance(y, str):
             features, target = split_target(frame, y, None, source)
         else:
             features = frame.set_axis([str(c) for c in frame.columns], axis=1)
@@ -183,7 +190,7 @@ class _Estimator:
         """Preprocess new data (n, k) with the state learned in fit."""
         self._require_fitted()
         source = describe_source(X)
-        if isinstance(X, np.ndarray | list | tuple):
+        if isinstance(X, np.ndarray | list | tuple) and self.formula_ is None:
             given = np.asarray(X)
             arr = given.reshape(-1, 1) if given.ndim == 1 else given
             if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
@@ -200,6 +207,8 @@ class _Estimator:
             frame = pd.DataFrame(arr, columns=self.feature_names_in_)
         else:
             frame = read_table(X)
+            if self.formula_ is not None:
+                frame = self.formula_.transform(frame, source)
         return self.preprocessor_.transform(frame, source)
 
     def score(self, X: Any, y: Any) -> float:
@@ -232,6 +241,7 @@ class _Estimator:
             "metrics": self.metrics_,
             "n_samples": self.n_samples_,
             "fit_seconds": self.fit_seconds_,
+            "formula": self.formula_.to_dict() if self.formula_ is not None else None,
         }
 
     def _restore_common(self, meta: dict[str, Any]) -> None:
@@ -243,6 +253,8 @@ class _Estimator:
         self.metrics_ = meta["metrics"]
         self.n_samples_ = meta["n_samples"]
         self.fit_seconds_ = meta["fit_seconds"]
+        formula = meta.get("formula")
+        self.formula_ = FormulaDesign.from_dict(formula) if formula else None
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise NotImplementedError
@@ -287,6 +299,9 @@ class LinearRegression(_Estimator):
         What to do with missing values.
     categories : dict of str to list, optional
         Levels of text columns, when they should not be learned from the training rows.
+    formula : str, optional
+        ``"y ~ a + I(b**0.5) + C(region)"`` (formulaic syntax): the design and target come
+        from the formula, ``fit`` takes only the table, and ``- 1`` drops the intercept.
     """
 
     _kind = "linear"
@@ -299,6 +314,7 @@ class LinearRegression(_Estimator):
         rank_tol: float | None = None,
         missing: str = "error",
         categories: dict[str, list] | None = None,
+        formula: str | None = None,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
@@ -306,6 +322,7 @@ class LinearRegression(_Estimator):
         self.rank_tol = rank_tol
         self.missing = missing
         self.categories = categories
+        self.formula = formula
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -359,8 +376,9 @@ class LinearRegression(_Estimator):
         self._validate()
         start = time.perf_counter()
         X_arr, y_arr, w = self._training_data(X, y, sample_weight)
+        intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
         self.terms_ = polynomial_terms(
-            X_arr.shape[1], self.degree, self.fit_intercept, self.preprocessor_.powered_
+            X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
         )
         solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
         self.n_samples_ = int(len(y_arr))
@@ -379,14 +397,13 @@ class LinearRegression(_Estimator):
 
     def _set_results(self, solution: LstsqSolution, log_weights_sum: float) -> None:
         names = [t.name(self.feature_names_) for t in self.terms_]
-        self.results_ = OLSResults(
-            solution, names, self.n_samples_, self.fit_intercept, log_weights_sum
-        )
+        has_intercept = any(t.column is None for t in self.terms_)
+        self.results_ = OLSResults(solution, names, self.n_samples_, has_intercept, log_weights_sum)
         r = self.results_
         self.term_names_ = names
         self.params_ = r.params
-        start = 1 if self.fit_intercept else 0
-        self.intercept_ = float(r.params[0]) if self.fit_intercept else 0.0
+        start = 1 if has_intercept else 0
+        self.intercept_ = float(r.params[0]) if has_intercept else 0.0
         self.coef_ = r.params[start:]
         self.bse_ = r.bse
         self.tvalues_ = r.tvalues
@@ -552,6 +569,8 @@ class NeuralRegressor(_Estimator):
         reproduce a published run from its printed initial values.
     categories : dict of str to list, optional
         Levels of text columns, when they should not be learned from the training rows.
+    formula : str, optional
+        A formulaic formula giving the inputs and the target, as for ``LinearRegression``.
     """
 
     _kind = "neural"
@@ -581,6 +600,7 @@ class NeuralRegressor(_Estimator):
         shuffle: bool = True,
         initial_params: list | None = None,
         categories: dict[str, list] | None = None,
+        formula: str | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -605,6 +625,7 @@ class NeuralRegressor(_Estimator):
         self.shuffle = shuffle
         self.initial_params = initial_params
         self.categories = categories
+        self.formula = formula
 
     def _validate(self) -> None:
         name = type(self).__name__
