@@ -127,6 +127,21 @@ def _missing_policy(drop_missing: bool, impute: str | None) -> str:
     return "drop" if drop_missing else (impute or "error")
 
 
+def _read_input(data: str | None, db: Path | None, sql: str | None, fmt: str | None) -> Any:
+    """The table from DATA, or from ``--db`` and ``--sql``."""
+    from galton.data.loading import read_database, read_table
+
+    if db is not None or sql is not None:
+        if data is not None:
+            raise GaltonError("give either DATA or --db with --sql, not both")
+        if db is None or sql is None:
+            raise GaltonError("--db and --sql go together")
+        return read_database(db, sql)
+    if data is None:
+        raise GaltonError("missing DATA: a file, a bundled dataset name, or --db with --sql")
+    return read_table(data, fmt)
+
+
 def _parse_hidden(text: str) -> tuple[int, ...]:
     if not text.strip():
         return ()
@@ -208,8 +223,13 @@ def _model_json(model: Any) -> dict[str, Any]:
 @app.command()
 def fit(
     data: Annotated[
-        str, typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name.")
-    ],
+        str | None,
+        typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name."),
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
+    ] = None,
+    sql: Annotated[str | None, typer.Option(help="The query to run on --db.")] = None,
     target: Annotated[
         str | None, typer.Option("--target", "-t", help="Target column (or give --formula).")
     ] = None,
@@ -279,13 +299,13 @@ def fit(
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a model and print its summary; save it with --out."""
-    from galton.data.loading import describe_source, read_table, split_target
+    from galton.data.loading import describe_source, split_target
     from galton.estimators import LinearRegression, NeuralRegressor
 
     missing = _missing_policy(drop_missing, impute)
     if model not in ("linear", "neuron", "neural"):
         raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
-    frame = read_table(data, fmt)
+    frame = _read_input(data, db, sql, fmt)
     if formula is not None:
         if target is not None or features is not None:
             raise GaltonError("--formula names the target and features: drop --target/--features")
@@ -294,7 +314,7 @@ def fit(
         raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
     else:
         chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-        X, y = split_target(frame, target, chosen, describe_source(data))
+        X, y = split_target(frame, target, chosen, describe_source(frame))
     if model == "linear":
         estimator: Any = LinearRegression(
             fit_intercept=not no_intercept, degree=degree, missing=missing, formula=formula
@@ -504,8 +524,12 @@ def examples(
 
 @app.command()
 def compare(
-    data: Annotated[str, typer.Argument(help="A data file or bundled dataset name.")],
-    target: Annotated[str, typer.Option("--target", "-t", help="Target column.")],
+    data: Annotated[str | None, typer.Argument(help="A data file or bundled dataset name.")] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
+    ] = None,
+    sql: Annotated[str | None, typer.Option(help="The query to run on --db.")] = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Target column.")] = None,
     features: Annotated[
         str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
     ] = None,
@@ -538,9 +562,10 @@ def compare(
 ) -> None:
     """Yay or nay: does a neural network beat linear regression on this data?"""
     from galton.comparison import compare as run_compare
-    from galton.data.loading import read_table
 
     missing = _missing_policy(drop_missing, impute)
+    if target is None:
+        raise GaltonError("give --target COL: the column to predict")
     layers: tuple[int, ...] | str = "auto" if hidden.strip() == "auto" else _parse_hidden(hidden)
     if layers == ():
         raise GaltonError(
@@ -548,7 +573,7 @@ def compare(
         )
     if report is not None and not (report.parent if str(report.parent) else Path(".")).is_dir():
         raise GaltonError(f"{report}: directory {report.parent} does not exist")
-    frame = read_table(data, fmt)
+    frame = _read_input(data, db, sql, fmt)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -153,3 +153,42 @@ def split_target(
     if not features:
         raise DataError(f"{source}: no feature columns besides the target '{target}'")
     return frame[features], frame[target]
+
+
+def read_database(path: str | Path, sql: str) -> pd.DataFrame:
+    """Run ``sql`` on a DuckDB or SQLite file, opened read-only, and return the rows.
+
+    The engine follows the extension: ``.duckdb`` (or ``.ddb``) for DuckDB; ``.sqlite``,
+    ``.sqlite3`` and ``.db`` for SQLite.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such database file")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".duckdb", ".ddb"):
+            try:
+                import duckdb
+            except ImportError:
+                raise DataError("DuckDB files need duckdb: pip install 'galton[db]'") from None
+            with duckdb.connect(str(path), read_only=True) as con:
+                frame = con.execute(sql).df()
+        elif suffix in (".sqlite", ".sqlite3", ".db"):
+            import sqlite3
+
+            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                frame = pd.read_sql_query(sql, con)
+            finally:
+                con.close()
+        else:
+            raise DataError(f"{path}: unknown database type '{suffix}'; use .duckdb or .sqlite")
+    except DataError:
+        raise
+    except Exception as exc:  # database drivers raise many kinds; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: query failed: {first}") from None
+    if frame.shape[0] == 0:
+        raise DataError(f"{path}: the query returned no rows")
+    frame.attrs["source"] = str(path)
+    return frame
