@@ -467,6 +467,19 @@ def info(
     typer.echo(estimator.summary())
 
 
+@app.command()
+def export(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
+    onnx: Annotated[Path, typer.Option("--onnx", help="Write the model as ONNX here.")],
+) -> None:
+    """Export a saved model to ONNX, preprocessing included."""
+    from galton.estimators import load
+    from galton.onnx_export import export_onnx
+
+    export_onnx(load(model_path), onnx)
+    typer.echo(f"wrote {onnx}: inputs are the original columns, output 'prediction'")
+
+
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.10g}"
 
