@@ -108,3 +108,23 @@ def test_not_a_model_file(tmp_path: Path) -> None:
         galton.load(path)
     with pytest.raises(galton.ModelFileError, match="no such model file"):
         galton.load(tmp_path / "missing.galton")
+
+
+def test_a_crash_while_writing_leaves_no_file(tmp_path: Path, concrete, monkeypatch) -> None:
+    from galton.atomic import atomic_write
+
+    def crash(tmp: str) -> None:
+        Path(tmp).write_text("half a file")
+        raise KeyboardInterrupt  # the process dies in the middle of the write
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(tmp_path / "out.csv", crash)
+    assert list(tmp_path.iterdir()) == []
+    model = galton.LinearRegression().fit(concrete, "strength")
+    model.save(tmp_path / "m.galton")
+    before = (tmp_path / "m.galton").read_bytes()
+    monkeypatch.setattr(np, "savez", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError, match="disk full"):
+        model.save(tmp_path / "m.galton")
+    assert (tmp_path / "m.galton").read_bytes() == before  # the old file is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["m.galton"]
