@@ -29,6 +29,25 @@ app = typer.Typer(
 )
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+# Options that fit and compare share.
+DbOpt = Annotated[
+    Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
+]
+SqlOpt = Annotated[str | None, typer.Option(help="The query to run on --db.")]
+FeaturesOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
+]
+DropMissingOpt = Annotated[
+    bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
+]
+ImputeOpt = Annotated[str | None, typer.Option(help="Fill missing feature values: mean or median.")]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
 def _clean(value: Any) -> Any:
@@ -226,16 +245,12 @@ def fit(
         str | None,
         typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name."),
     ] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
-    ] = None,
-    sql: Annotated[str | None, typer.Option(help="The query to run on --db.")] = None,
+    db: DbOpt = None,
+    sql: SqlOpt = None,
     target: Annotated[
         str | None, typer.Option("--target", "-t", help="Target column (or give --formula).")
     ] = None,
-    features: Annotated[
-        str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
-    ] = None,
+    features: FeaturesOpt = None,
     formula: Annotated[
         str | None,
         typer.Option(help='A formula instead of --target/--features: "y ~ a + I(b**0.5) + C(g)".'),
@@ -266,18 +281,9 @@ def fit(
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     dtype: Annotated[str, typer.Option(help="float64 or float32 for neural models.")] = "float64",
-    drop_missing: Annotated[
-        bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
-    ] = False,
-    impute: Annotated[
-        str | None, typer.Option(help="Fill missing feature values: mean or median.")
-    ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option(
-            "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
-        ),
-    ] = None,
+    drop_missing: DropMissingOpt = False,
+    impute: ImputeOpt = None,
+    fmt: FormatOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")
     ] = None,
@@ -295,7 +301,7 @@ def fit(
     resume: Annotated[
         Path | None, typer.Option(help="Continue an interrupted fit from its checkpoint.")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a model and print its summary; save it with --out."""
@@ -538,14 +544,10 @@ def examples(
 @app.command()
 def compare(
     data: Annotated[str | None, typer.Argument(help="A data file or bundled dataset name.")] = None,
-    db: Annotated[
-        Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
-    ] = None,
-    sql: Annotated[str | None, typer.Option(help="The query to run on --db.")] = None,
+    db: DbOpt = None,
+    sql: SqlOpt = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="Target column.")] = None,
-    features: Annotated[
-        str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
-    ] = None,
+    features: FeaturesOpt = None,
     hidden: Annotated[
         str, typer.Option(help="The network's hidden layers, e.g. 64,64, or 'auto'.")
     ] = "64,64",
@@ -559,18 +561,14 @@ def compare(
     time_budget: Annotated[
         float | None, typer.Option(help="Seconds to aim for; folds and epochs scale down.")
     ] = None,
-    drop_missing: Annotated[
-        bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
-    ] = False,
-    impute: Annotated[
-        str | None, typer.Option(help="Fill missing feature values: mean or median.")
-    ] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="Input file format.")] = None,
+    drop_missing: DropMissingOpt = False,
+    impute: ImputeOpt = None,
+    fmt: FormatOpt = None,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
     plots: Annotated[Path | None, typer.Option(help="Also write every figure as PNG here.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Yay or nay: does a neural network beat linear regression on this data?"""
