@@ -24,7 +24,7 @@ from galton.data.datasets import DATASETS, age_income_data, load_dataset, seed_t
 )
 def test_bundled_shapes(name: str, rows: int, columns: int) -> None:
     frame = load_dataset(name)
-    assert frame.shape == (rows, columns)
+    assert frame.shape == (rows, columns) == (DATASETS[name].rows, DATASETS[name].columns)
     assert DATASETS[name].target in frame.columns
 
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,8 @@ class Dataset:
     source: str
     licence: str
     loader: Callable[[], pd.DataFrame]
+    rows: int
+    columns: int
 
     def load(self) -> pd.DataFrame:
         """The data as a new DataFrame."""
@@ -31,6 +36,8 @@ class Dataset:
 
 
 def _seed_least_squares() -> pd.DataFrame:
+    import pandas as pd
+
     x = np.arange(10, dtype=np.float64)
     y = np.array([1, 3, 2, 5, 7, 8, 8, 9, 10, 12], dtype=np.float64)
     return pd.DataFrame({"x": x, "y": y})
@@ -42,6 +49,8 @@ def seed_tensorflow_data() -> tuple[pd.DataFrame, float, float]:
     Generated exactly as the tutorial did: NumPy's legacy global seed 101, the noise of
     ``x`` drawn before that of ``y``, then ``W = randn()`` and ``b = randn()``.
     """
+    import pandas as pd
+
     rng = np.random.RandomState(101)
     x = np.linspace(0, 50, 50) + rng.uniform(-4, 4, 50)
     y = np.linspace(0, 50, 50) + rng.uniform(-4, 4, 50)
@@ -50,6 +59,8 @@ def seed_tensorflow_data() -> tuple[pd.DataFrame, float, float]:
 
 
 def _seed_pytorch() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.0]})
 
 
@@ -75,6 +86,8 @@ THEANO_Y = [
 
 
 def _seed_theano() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({"x": np.array(THEANO_X, float), "y": np.array(THEANO_Y, float)})
 
 
@@ -85,6 +98,8 @@ def age_income_data(n: int = 3000, seed: int = 20240) -> pd.DataFrame:
     ``income = 16000 + 52000 * exp(-((age - 49) / 16)**2) * lift + noise``, where ``lift`` is
     1.0, 1.25 or 1.5 by education and the noise is normal with standard deviation 4000.
     """
+    import pandas as pd
+
     rng = np.random.default_rng(seed)
     age = rng.uniform(18, 80, n).round(1)
     education = rng.choice(["school", "college", "graduate"], size=n, p=[0.4, 0.4, 0.2])
@@ -96,6 +111,8 @@ def age_income_data(n: int = 3000, seed: int = 20240) -> pd.DataFrame:
 
 def _bundled_csv(name: str) -> Callable[[], pd.DataFrame]:
     def load() -> pd.DataFrame:
+        import pandas as pd
+
         with resources.files("galton.data.bundled").joinpath(f"{name}.csv").open("r") as f:
             return pd.read_csv(f)
 
@@ -113,6 +130,8 @@ DATASETS: dict[str, Dataset] = {
             "galton tutorial examples",
             "public domain",
             _seed_least_squares,
+            10,
+            2,
         ),
         Dataset(
             "seed-tensorflow",
@@ -121,6 +140,8 @@ DATASETS: dict[str, Dataset] = {
             "galton tutorial examples",
             "public domain",
             lambda: seed_tensorflow_data()[0],
+            50,
+            2,
         ),
         Dataset(
             "seed-pytorch",
@@ -129,6 +150,8 @@ DATASETS: dict[str, Dataset] = {
             "galton tutorial examples",
             "public domain",
             _seed_pytorch,
+            3,
+            2,
         ),
         Dataset(
             "seed-theano",
@@ -137,6 +160,8 @@ DATASETS: dict[str, Dataset] = {
             "galton tutorial examples",
             "public domain",
             _seed_theano,
+            16,
+            2,
         ),
         Dataset(
             "age-income",
@@ -145,6 +170,8 @@ DATASETS: dict[str, Dataset] = {
             "galton generator (seed 20240)",
             "public domain",
             age_income_data,
+            3000,
+            3,
         ),
         Dataset(
             "concrete",
@@ -153,6 +180,8 @@ DATASETS: dict[str, Dataset] = {
             _UCI,
             "CC BY 4.0",
             _bundled_csv("concrete"),
+            1030,
+            9,
         ),
         Dataset(
             "energy",
@@ -161,6 +190,8 @@ DATASETS: dict[str, Dataset] = {
             _UCI,
             "CC BY 4.0",
             _bundled_csv("energy"),
+            768,
+            9,
         ),
         Dataset(
             "yacht",
@@ -169,6 +200,8 @@ DATASETS: dict[str, Dataset] = {
             _UCI,
             "CC BY 4.0",
             _bundled_csv("yacht"),
+            308,
+            7,
         ),
     ]
 }
