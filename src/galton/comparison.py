@@ -19,12 +19,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from galton.data.loading import describe_source, read_table, split_target
 from galton.data.preprocess import MISSING_POLICIES, apply_missing_policy, numeric_column
 from galton.errors import DataError, ParameterError
 from galton.estimators import LinearRegression, NeuralRegressor, regression_metrics
+from galton.exact.distributions import f_sf, t_ppf, t_sf
 from galton.training.progress import task_progress
 
 MODELS = ("linear", "neuron", "network")
@@ -93,8 +93,8 @@ def corrected_resampled_t_test(
         p = 0.0 if mean else 1.0
         return PairedTest(mean, mean, mean, t, p, J - 1, 0.0 if J > 1 else math.nan)
     t = mean / se
-    p = float(2 * stats.t.sf(abs(t), J - 1))
-    q = float(stats.t.ppf(0.5 + level / 2, J - 1))
+    p = float(2 * t_sf(abs(t), J - 1))
+    q = float(t_ppf(0.5 + level / 2, J - 1))
     return PairedTest(mean, mean - q * se, mean + q * se, t, p, J - 1, se)
 
 
@@ -117,7 +117,7 @@ def ramsey_reset(X: pd.DataFrame, y: np.ndarray, categories: dict) -> dict[str, 
     if df1 <= 0 or df2 <= 0 or rss_u <= 0:
         return {"F": math.nan, "df1": df1, "df2": df2, "p": math.nan}
     F = (rss_r - rss_u) / df1 / (rss_u / df2)
-    return {"F": float(F), "df1": int(df1), "df2": int(df2), "p": float(stats.f.sf(F, df1, df2))}
+    return {"F": float(F), "df1": int(df1), "df2": int(df2), "p": float(f_sf(F, df1, df2))}
 
 
 def default_folds(n: int) -> tuple[int, int]:

@@ -20,7 +20,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from galton import backends as engine_registry
 from galton.backends.common import init_params
@@ -41,6 +40,7 @@ from galton.errors import (
     TrainingInterrupted,
 )
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
+from galton.exact.distributions import t_ppf
 from galton.exact.results import OLSResults
 from galton.io import read_model_file, write_model_file
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
@@ -474,7 +474,7 @@ class LinearRegression(_Estimator):
         cov = sol.cov_scaled[np.ix_(kept, kept)]
         var_mean = r.scale_scaled * np.einsum("ij,jk,ik->i", design, cov, design)
         var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
-        q = stats.t.ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
+        q = t_ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
         half = q * np.sqrt(var) / sol.y_scale
         return PredictionInterval(pred, pred - half, pred + half)
 

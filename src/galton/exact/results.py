@@ -6,8 +6,8 @@ import math
 from functools import cached_property
 
 import numpy as np
-from scipy import stats
 
+from galton.exact.distributions import f_sf, t_ppf, t_sf
 from galton.exact.solver import LstsqSolution
 
 
@@ -101,11 +101,11 @@ class OLSResults:
         """Two-sided p values of the t statistics, shape (p,)."""
         if self.df_resid <= 0:
             return np.full_like(self.params, np.nan)
-        return 2 * stats.t.sf(np.abs(self.tvalues), self.df_resid)
+        return 2 * t_sf(np.abs(self.tvalues), self.df_resid)
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Confidence intervals of shape (p, 2) at level ``1 - alpha``."""
-        q = stats.t.ppf(1 - alpha / 2, self.df_resid) if self.df_resid > 0 else math.nan
+        q = t_ppf(1 - alpha / 2, self.df_resid) if self.df_resid > 0 else math.nan
         return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
 
     @cached_property
@@ -145,7 +145,7 @@ class OLSResults:
         """p value of the F statistic."""
         if not math.isfinite(self.fvalue):
             return 0.0 if self.fvalue == math.inf else math.nan
-        return float(stats.f.sf(self.fvalue, self.df_model, self.df_resid))
+        return float(f_sf(self.fvalue, self.df_model, self.df_resid))
 
     @cached_property
     def llf(self) -> float:

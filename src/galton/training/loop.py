@@ -15,7 +15,6 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
-import scipy.optimize
 from threadpoolctl import threadpool_limits
 
 from galton.backends.common import Trainer, flatten_params, unflatten_params
@@ -228,6 +227,8 @@ def _train_lbfgs(
     from the checkpoint's parameters (its curvature memory is not saved), so it is close to,
     not bit-identical with, an uninterrupted run.
     """
+    import scipy.optimize  # only L-BFGS needs it: keeps start-up quick
+
     shapes = [p.shape for p in result.params]
     best = {"loss": result.history["val_loss"][0] if val else math.inf, "since": 0}
 
@@ -237,7 +238,7 @@ def _train_lbfgs(
 
     with epoch_progress(cfg.max_epochs, progress) as update:
 
-        def callback(intermediate_result: scipy.optimize.OptimizeResult) -> None:
+        def callback(intermediate_result: Any) -> None:
             params = unflatten_params(intermediate_result.x, shapes)
             trainer.set_params(params)
             epoch = len(result.history["train_loss"]) - 1

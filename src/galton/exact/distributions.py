@@ -1,0 +1,22 @@
+"""The t and F distribution functions galton needs, from ``scipy.special`` (which imports in
+a fraction of the time ``scipy.stats`` takes, and start-up time matters for the CLI)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+
+def t_sf(x: np.ndarray | float, df: float) -> np.ndarray | float:
+    """Survival function of Student's t with ``df`` degrees of freedom."""
+    return special.stdtr(df, -np.asarray(x, dtype=float))
+
+
+def t_ppf(q: float, df: float) -> float:
+    """Quantile function of Student's t."""
+    return float(special.stdtrit(df, q))
+
+
+def f_sf(x: float, dfn: float, dfd: float) -> float:
+    """Survival function of the F distribution."""
+    return float(special.fdtrc(dfn, dfd, x))
