@@ -20,8 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from galton.data.loading import describe_source, read_table, split_target
-from galton.data.preprocess import MISSING_POLICIES, apply_missing_policy, numeric_column
+from galton.data.loading import table_and_target
+from galton.data.preprocess import (
+    MISSING_POLICIES,
+    Preprocessor,
+    apply_missing_policy,
+    numeric_column,
+)
 from galton.errors import DataError, ParameterError
 from galton.estimators import LinearRegression, NeuralRegressor, regression_metrics
 from galton.exact.distributions import f_sf, t_ppf, t_sf
@@ -379,18 +384,7 @@ def compare(
         Rich progress bar over folds and models on stderr (default: when a terminal).
     """
     start = time.perf_counter()
-    source = describe_source(X)
-    frame = X if isinstance(X, pd.DataFrame) else read_table(X)
-    if isinstance(y, str):
-        Xf, yf = split_target(frame, y, features, source)
-    else:
-        if y is None:
-            raise DataError(
-                "compare requires y to be passed, but the target y is None "
-                "(give an array or the target column's name)"
-            )
-        Xf = frame.set_axis([str(c) for c in frame.columns], axis=1)
-        yf = pd.Series(np.asarray(y, dtype=float).ravel(), index=Xf.index, name="y")
+    Xf, yf, source = table_and_target(X, y, "compare", features)
     if missing not in MISSING_POLICIES:
         raise ParameterError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
     Xf, yf = apply_missing_policy(Xf, yf, missing, source)
@@ -410,12 +404,10 @@ def compare(
         )
     if not 0 <= threshold < 1:
         raise ParameterError(f"threshold must be in [0, 1), got {threshold}")
-    categories = {
-        str(c): sorted({str(v) for v in Xf[c].dropna()})
-        for c in Xf.columns
-        if not (pd.api.types.is_numeric_dtype(Xf[c]) or pd.api.types.is_bool_dtype(Xf[c]))
-        and pd.to_numeric(Xf[c].dropna(), errors="coerce").notna().mean() < 0.9
-    }
+    # Text levels come from all rows, so a level absent from a training fold is still known;
+    # the column kinds are the preprocessor's own.
+    schema = Preprocessor(missing).fit(Xf, source)
+    categories = {c["name"]: c["categories"] for c in schema.columns_ if "categories" in c}
     k_default, r_default = default_folds(n)
     folds = folds or k_default
     repeats = repeats or r_default

@@ -24,7 +24,7 @@ import pandas as pd
 from galton import backends as engine_registry
 from galton.backends.common import init_params
 from galton.data.formula import FormulaDesign
-from galton.data.loading import describe_source, read_table, split_target
+from galton.data.loading import describe_source, read_table, table_and_target
 from galton.data.preprocess import (
     MISSING_POLICIES,
     Preprocessor,
@@ -125,27 +125,16 @@ class _Estimator:
         self, X: Any, y: Any, sample_weight: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Preprocess training data: returns design inputs (n, d), target (n,), weights."""
-        source = describe_source(X)
-        frame = X if isinstance(X, pd.DataFrame) else read_table(X)
         self.formula_ = None
         if self.formula is not None:
             if y is not None:
                 raise DataError("with a formula give only the table: the formula names the target")
+            source = describe_source(X)
+            frame = X if isinstance(X, pd.DataFrame) else read_table(X)
             self.formula_ = FormulaDesign(self.formula)
             features, target = self.formula_.fit(frame, source)
-        elif isinstance(y, str):
-            features, target = split_target(frame, y, None, source)
         else:
-            features = frame.set_axis([str(c) for c in frame.columns], axis=1)
-            if y is None:
-                raise DataError(
-                    f"{type(self).__name__} requires y to be passed, but the target y is None "
-                    "(give an array or the target column's name)"
-                )
-            target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
-            if len(target) != len(features):
-                raise DataError(f"{source}: X has {len(features)} rows but y has {len(target)}")
-            target.index = features.index
+            features, target, source = table_and_target(X, y, type(self).__name__)
         if len(features) == 0:
             raise DataError(f"{source}: no data rows")
         if features.shape[1] == 0:

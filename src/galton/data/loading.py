@@ -155,6 +155,33 @@ def split_target(
     return frame[features], frame[target]
 
 
+def table_and_target(
+    X: Any, y: Any, owner: str, features: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series, str]:
+    """The feature table, the target column and the data's name, from what users pass.
+
+    ``X`` is anything ``read_table`` reads; ``y`` is the target column's name (then
+    ``features`` picks the others) or an array of shape (n,) with one value per row.
+    ``owner`` names the caller in the error for a missing ``y``.
+    """
+    source = describe_source(X)
+    frame = X if isinstance(X, pd.DataFrame) else read_table(X)
+    if isinstance(y, str):
+        features_frame, target = split_target(frame, y, features, source)
+        return features_frame, target, source
+    if y is None:
+        raise DataError(
+            f"{owner} requires y to be passed, but the target y is None "
+            "(give an array or the target column's name)"
+        )
+    features_frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
+    if len(target) != len(features_frame):
+        raise DataError(f"{source}: X has {len(features_frame)} rows but y has {len(target)}")
+    target.index = features_frame.index
+    return features_frame, target, source
+
+
 def read_database(path: str | Path, sql: str) -> pd.DataFrame:
     """Run ``sql`` on a DuckDB or SQLite file, opened read-only, and return the rows.
 
