@@ -42,6 +42,7 @@ from galton.errors import (
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.distributions import t_ppf
 from galton.exact.results import OLSResults
+from galton.exact.solver import solve_by_normal_equations
 from galton.io import read_model_file, write_model_file
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 from galton.training import train
@@ -175,6 +176,52 @@ class _Estimator:
             )
         return X_arr, y_arr, w
 
+    def _plain_arrays(
+        self, X: Any, y: Any, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None] | None:
+        """Views of a numeric array (or all-numeric DataFrame) and target, without copies.
+
+        Returns None unless the input is plain: real-valued (not boolean) features and
+        target of matching lengths, at least 2 rows and 1 column, positive finite weights,
+        no formula. Missing or infinite values are found later, from the cross-products;
+        the caller then falls back to ``_training_data``, which names the row.
+        """
+        if self.formula is not None or y is None or isinstance(y, str):
+            return None
+        if isinstance(X, pd.DataFrame):
+            if not all(_is_real(dtype) for dtype in X.dtypes):
+                return None
+            names = [str(c) for c in X.columns]
+            dtypes = [str(dtype) for dtype in X.dtypes]
+            X = X.to_numpy()  # a view for one float block; a copy still beats the table path
+        elif isinstance(X, np.ndarray) and X.ndim == 2:
+            names = [f"x{j}" for j in range(X.shape[1])]
+            dtypes = [str(X.dtype)] * X.shape[1]
+        else:
+            return None
+        target = y.to_numpy() if isinstance(y, pd.Series) else y
+        if not (isinstance(target, np.ndarray) and _is_real(X.dtype) and _is_real(target.dtype)):
+            return None
+        if target.ndim == 2 and target.shape[1] == 1:
+            target = target[:, 0]
+        n = X.shape[0]
+        if target.shape != (n,) or n < 2 or X.shape[1] == 0:
+            return None
+        w = None
+        if sample_weight is not None:
+            w = np.asarray(sample_weight, dtype=np.float64)
+            if w.shape != (n,) or not (np.isfinite(w).all() and (w > 0).all()):
+                return None
+        if np.ptp(target) == 0:
+            return None  # the table path warns about a constant target
+        self.formula_ = None
+        self.preprocessor_ = Preprocessor.for_numeric(names, dtypes, self.missing)
+        self.feature_names_in_ = names
+        self.feature_names_ = names
+        self.target_name_ = str(getattr(y, "name", None) or "y")
+        self.n_features_in_ = len(names)
+        return X, target, w
+
     def _inputs(self, X: Any) -> np.ndarray:
         """Preprocess new data (n, k) with the state learned in fit."""
         self._require_fitted()
@@ -259,6 +306,11 @@ def _mean_std(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return scaled.mean(axis=0) * power, scaled.std(axis=0) * power
 
 
+def _is_real(dtype: Any) -> bool:
+    """A numpy integer or floating-point dtype (not boolean, complex or a pandas extension)."""
+    return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [_jsonable(v) for v in value]
@@ -279,9 +331,14 @@ class LinearRegression(_Estimator):
     degree : int
         Raw-power polynomial degree in every numeric feature (1: a plain linear model).
         Powers are formed exactly by the extended-precision solver.
-    solver : {"auto", "qr", "extended"}
-        ``auto`` measures the condition number: float64 QR for well-conditioned problems,
-        exact cross-products solved in mpmath for ill-conditioned or tiny ones.
+    solver : {"auto", "cholesky", "qr", "extended"}
+        ``auto`` measures the condition number: for large well-conditioned problems the
+        normal equations (Gram matrix in row chunks, Cholesky, one corrected semi-normal
+        equations step: about the time of one ``X.T @ X``, no copy of a numeric array);
+        exact cross-products solved in mpmath for ill-conditioned or tiny ones; float64
+        pivoted QR otherwise. ``qr`` and ``extended`` force one path; ``cholesky`` uses the
+        normal equations at any size unless the design is rank deficient or its scaled
+        condition number exceeds 1e6 (then QR).
     rank_tol : float, optional
         Relative tolerance on the pivoted QR diagonal for the rank; ``max(n, p) * eps``.
     missing : {"error", "drop", "mean", "median"}
@@ -335,8 +392,8 @@ class LinearRegression(_Estimator):
             name,
             "solver",
             self.solver,
-            self.solver in ("auto", "qr", "extended"),
-            "a str among {'auto', 'qr', 'extended'}",
+            self.solver in ("auto", "cholesky", "qr", "extended"),
+            "a str among {'auto', 'cholesky', 'qr', 'extended'}",
         )
         _check(
             name,
@@ -364,17 +421,28 @@ class LinearRegression(_Estimator):
         """
         self._validate()
         start = time.perf_counter()
-        X_arr, y_arr, w = self._training_data(X, y, sample_weight)
-        intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
-        self.terms_ = polynomial_terms(
-            X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
-        )
-        solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
+        solution = None
+        plain = self._plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
+        if plain is not None:  # large numeric arrays: the fast path, never copying X
+            X_arr, y_arr, w = plain
+            self.terms_ = polynomial_terms(X_arr.shape[1], self.degree, self.fit_intercept)
+            solution = solve_by_normal_equations(
+                X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol
+            )
+        if solution is None:  # tables, odd values, ill conditioning: the careful path
+            X_arr, y_arr, w = self._training_data(X, y, sample_weight)
+            intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
+            self.terms_ = polynomial_terms(
+                X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
+            )
+            solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
         self.n_samples_ = int(len(y_arr))
         log_w = float(np.sum(np.log(w))) if w is not None else 0.0
         self._set_results(solution, log_w)
         self.fit_seconds_ = time.perf_counter() - start
-        self.metrics_ = regression_metrics(y_arr, self._predict_design(X_arr))
+        self.metrics_ = solution.fit_metrics or regression_metrics(
+            y_arr, self._predict_design(X_arr)
+        )
         if solution.aliased.any():
             warnings.warn(
                 f"aliased columns not estimated: {', '.join(self.aliased_)} "

@@ -125,6 +125,25 @@ class Preprocessor:
             self.columns_.append(info)
         return self
 
+    @classmethod
+    def for_numeric(
+        cls, names: list[str], dtypes: list[str], missing: str = "error"
+    ) -> Preprocessor:
+        """The state ``fit`` learns from numeric columns without missing values, built
+        without looking at the data (so a large array is never copied to check it).
+
+        Parameters
+        ----------
+        names, dtypes : list of str
+            Column names and numpy dtype names, one per column.
+        """
+        pre = cls(missing)
+        pre.columns_ = [
+            {"name": name, "dtype": dtype, "kind": "numeric"}
+            for name, dtype in zip(names, dtypes, strict=True)
+        ]
+        return pre
+
     @property
     def feature_names_(self) -> list[str]:
         """Names of the output columns, e.g. ``education=graduate`` for a one-hot column."""

@@ -1,6 +1,10 @@
-"""Least-squares solvers: a fast float64 QR path and an extended-precision path.
+"""Least-squares solvers: normal equations, float64 QR and an extended-precision path.
 
-The fast path is a column-equilibrated, column-pivoted Householder QR in float64: it finds
+Large well-conditioned problems are solved from chunked cross-products by Cholesky with a
+corrected semi-normal equations step (``galton.exact.normal_equations``), at about the cost
+of one ``X.T @ X``. Everything else goes through the careful path below.
+
+The careful path is a column-equilibrated, column-pivoted Householder QR in float64: it finds
 the numerical rank, the aliased columns and the condition number. When the equilibrated
 design is ill conditioned (or the problem is so small that care costs nothing) the
 solution is recomputed in extended precision: the cross-product matrix is accumulated
@@ -20,14 +24,19 @@ import numpy as np
 import scipy.linalg
 
 from galton.exact.design import Term, build_design, exact_integers
+from galton.exact.normal_equations import solve_normal_equations
 
 #: Above this condition number of the equilibrated design the float64 QR error bound
 #: (about cond**2 * eps for problems with large residuals) can reach the 9th digit.
 EXTENDED_CONDITION = 1e4
 #: Problems with n * p**2 at most this are always solved in extended precision (milliseconds).
 SMALL_PROBLEM = 200_000
+#: Beyond this condition number even a corrected semi-normal equations step leaves
+#: fewer than about 8 correct digits, so ``solver="cholesky"`` hands over to QR.
+CHOLESKY_MAX_CONDITION = 1e6
 #: The extended path inverts a p-by-p matrix in mpmath: beyond this many columns it is too slow.
 EXTENDED_MAX_COLUMNS = 200
+_EPS = float(np.finfo(np.float64).eps)
 
 
 @dataclass(frozen=True)
@@ -61,9 +70,13 @@ class LstsqSolution:
     scaled_condition_number : float
         The same after scaling every column to unit norm.
     method : str
-        ``"qr"`` (float64) or ``"extended"`` (exact cross-products, mpmath solve).
+        ``"cholesky"`` (normal equations with a CSNE step), ``"qr"`` (float64) or
+        ``"extended"`` (exact cross-products, mpmath solve).
     precision_bits : int
         Working precision of the extended path (53 for float64).
+    fit_metrics : dict of str to float, optional
+        Unweighted training RMSE, MAE and R-squared, when the solver's own residual pass
+        computed them (saves the caller a pass over the data).
     """
 
     coef: np.ndarray
@@ -80,6 +93,7 @@ class LstsqSolution:
     scaled_condition_number: float
     method: str
     precision_bits: int
+    fit_metrics: dict[str, float] | None = None
 
     @property
     def rss(self) -> float:
@@ -113,11 +127,18 @@ def solve_least_squares(
         The p design columns.
     weights : ndarray of shape (n,), optional
         Positive observation weights (WLS); ones when omitted.
-    method : {"auto", "qr", "extended"}
-        ``auto`` measures the condition number and chooses.
+    method : {"auto", "cholesky", "qr", "extended"}
+        ``auto`` measures the condition number and chooses: normal equations for large
+        well-conditioned problems, exact extended precision for ill-conditioned or tiny
+        ones, float64 QR otherwise. ``cholesky`` uses the normal equations at any size
+        while the condition number is at most ``CHOLESKY_MAX_CONDITION`` (QR otherwise).
     rank_tol : float, optional
         Relative tolerance for the rank decision; default ``max(n, p) * eps``.
     """
+    fast = solve_by_normal_equations(X, y, terms, weights, method, rank_tol)
+    if fast is not None:
+        return fast
+    method = "qr" if method == "cholesky" else method
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     # Scale every column and the target by a power of two (exact) so values near 1e300 or
@@ -127,6 +148,48 @@ def solve_least_squares(
     col = np.array([1.0 if t.column is None else base[t.column] ** t.power for t in terms])
     sol = _solve(X * base, y * y_scale, terms, weights, method, rank_tol, col)
     return replace(sol, coef=sol.coef * col / y_scale, col_scale=col, y_scale=y_scale)
+
+
+def solve_by_normal_equations(
+    X: np.ndarray,
+    y: np.ndarray,
+    terms: list[Term],
+    weights: np.ndarray | None = None,
+    method: str = "auto",
+    rank_tol: float | None = None,
+) -> LstsqSolution | None:
+    """The fast path of ``solve_least_squares`` alone: None where it does not apply.
+
+    With ``method="auto"`` it applies to problems with ``n * p**2`` above
+    ``SMALL_PROBLEM`` whose equilibrated design has a condition number of at most
+    ``EXTENDED_CONDITION``; with ``"cholesky"`` to every full-rank problem with a condition
+    number up to ``CHOLESKY_MAX_CONDITION``. ``X`` may hold
+    missing or infinite values (the answer is then None): nothing is copied to check.
+    """
+    n, p = len(y), len(terms)
+    if not (method == "cholesky" or (method == "auto" and n * p * p > SMALL_PROBLEM)):
+        return None
+    limit = CHOLESKY_MAX_CONDITION if method == "cholesky" else EXTENDED_CONDITION
+    fast = solve_normal_equations(X, np.asarray(y), terms, weights, limit, rank_tol)
+    if fast is None:
+        return None
+    return LstsqSolution(
+        coef=fast.coef,
+        cov_scaled=fast.cov,
+        col_scale=np.ones(p),
+        y_scale=1.0,
+        rss_scaled=fast.rss,
+        tss_scaled=fast.tss,
+        yy_scaled=fast.yy,
+        rank=p,
+        aliased=np.zeros(p, dtype=bool),
+        rank_tol=rank_tol if rank_tol is not None else max(n, p) * _EPS,
+        condition_number=fast.condition_number,
+        scaled_condition_number=fast.scaled_condition_number,
+        method="cholesky",
+        precision_bits=53,
+        fit_metrics=fast.metrics,
+    )
 
 
 def _power_of_two_scale(values: np.ndarray) -> float:
@@ -153,7 +216,7 @@ def _solve(
     A = design * sqrt_w[:, None]
     b = y * sqrt_w
 
-    tol = rank_tol if rank_tol is not None else max(n, p) * np.finfo(np.float64).eps
+    tol = rank_tol if rank_tol is not None else max(n, p) * _EPS
     norms = np.linalg.norm(A, axis=0)
     scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
     As = A * scale
