@@ -18,9 +18,12 @@ def _linear_problems():
     for name in ("seed-least-squares", "seed-tensorflow", "seed-pytorch", "seed-theano"):
         frame = load_dataset(name)
         yield name, frame[["x"]], frame["y"].to_numpy()
-    for name in ("Norris", "Longley"):
+    for name in ("Norris", "Pontius", "Longley"):
         problem = read_nist(NIST_DIR / f"{name}.dat")
-        yield name, problem.X, problem.y
+        X = np.asarray(problem.X, dtype=float)
+        if name == "Pontius":  # certified as a quadratic: the neuron's inputs are x and x^2
+            X = np.column_stack([X[:, 0], X[:, 0] ** 2])
+        yield name, X, problem.y
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -35,6 +38,18 @@ def test_linear_neuron_reaches_least_squares(problem, engine: str) -> None:
     np.testing.assert_allclose(got, ols.params_, rtol=1e-6, atol=1e-6 * np.abs(ols.params_).max())
     # trained from a random start: the history shows the loss falling to the optimum
     assert net.history_["train_loss"][0] > 2 * net.history_["train_loss"][-1]
+    # conjugate gradients: at most 20 passes over the data (the tutorial recipe needs ~10,000)
+    assert net.train_config_.optimizer == "cg" and net.history_["passes"][-1] <= 20
+
+
+def test_cg_is_only_for_the_quadratic_loss() -> None:
+    X, y = np.random.default_rng(0).normal(size=(50, 2)), np.arange(50.0)
+    for kwargs in ({"hidden": (4,)}, {"hidden": (), "loss": "huber"}):
+        with pytest.raises(galton.ParameterError, match="'cg' only for the linear neuron"):
+            galton.NeuralRegressor(solver="cg", **kwargs).fit(X, y)
+    # with a non-quadratic loss the automatic choice is not CG
+    huber = galton.NeuralRegressor(hidden=(), loss="huber", max_epochs=20).fit(X, y)
+    assert huber.train_config_.optimizer == "lbfgs"
 
 
 def test_linear_neuron_starts_random_not_from_least_squares() -> None:

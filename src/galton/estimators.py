@@ -589,8 +589,10 @@ class NeuralRegressor(_Estimator):
         network, which lands on the least-squares answer).
     activation : {"relu", "tanh", "sigmoid", "silu", "identity"}
     loss : {"mse", "mae", "huber"}
-    solver : {"auto", "sgd", "adam", "adamw", "lbfgs"}
-        ``auto``: full-batch L-BFGS up to 5000 training rows, Adam with minibatches above.
+    solver : {"auto", "sgd", "adam", "adamw", "lbfgs", "cg"}
+        ``auto``: conjugate gradients for the linear neuron with MSE loss (a quadratic:
+        least squares to 1e-6 in about 20 passes over the data); for networks, full-batch
+        L-BFGS up to 5000 training rows and Adam with minibatches above.
     learning_rate : float, optional
         Default 1e-3 for Adam/AdamW, 1e-2 for SGD (unused by L-BFGS).
     momentum : float
@@ -600,7 +602,7 @@ class NeuralRegressor(_Estimator):
     batch_size : int
         Minibatch size for SGD/Adam/AdamW.
     max_epochs : int, optional
-        Epochs (iterations for L-BFGS); default 300, or 3000 L-BFGS iterations.
+        Epochs (iterations for L-BFGS and CG); default 300, 3000 for L-BFGS, 200 for CG.
     schedule : {"constant", "cosine", "step"}
     early_stopping : bool or "auto"
         Hold out ``validation_fraction`` of the rows, stop after ``patience`` epochs
@@ -708,6 +710,13 @@ class NeuralRegressor(_Estimator):
         ]:
             value = getattr(self, param)
             _check(name, param, value, value in allowed, f"a str among {set(allowed)}")
+        _check(
+            name,
+            "solver",
+            self.solver,
+            self.solver != "cg" or (tuple(hidden) == () and self.loss == "mse"),
+            "'cg' only for the linear neuron (hidden=()) with loss='mse', whose loss is quadratic",
+        )
         for param, low, high in [
             ("momentum", 0.0, 1.0),
             ("validation_fraction", 0.0, 0.9),
@@ -773,10 +782,12 @@ class NeuralRegressor(_Estimator):
 
     def _config(self, n_train: int) -> TrainConfig:
         solver = self.solver
-        if solver == "auto":
+        if solver == "auto" and not self.hidden and self.loss == "mse":
+            solver = "cg"  # a quadratic loss: conjugate gradients finish in a few passes
+        elif solver == "auto":
             solver = "lbfgs" if n_train <= 5000 else "adam"
         lr = self.learning_rate or (1e-2 if solver == "sgd" else 1e-3)
-        max_epochs = self.max_epochs or (3000 if solver == "lbfgs" else 300)
+        max_epochs = self.max_epochs or {"lbfgs": 3000, "cg": 200}.get(solver, 300)
         early = self.early_stopping
         if early == "auto":
             early = len(self.hidden) > 0

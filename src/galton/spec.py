@@ -7,7 +7,7 @@ from typing import Any
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "silu", "identity")
 LOSSES = ("mse", "mae", "huber")
-OPTIMIZERS = ("sgd", "adam", "adamw", "lbfgs")
+OPTIMIZERS = ("sgd", "adam", "adamw", "lbfgs", "cg")
 SCHEDULES = ("constant", "cosine", "step")
 
 

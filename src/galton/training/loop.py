@@ -54,7 +54,7 @@ class TrainResult:
 
     params: list[np.ndarray]
     history: dict[str, list[float]] = field(
-        default_factory=lambda: {"train_loss": [], "val_loss": [], "lr": []}
+        default_factory=lambda: {"train_loss": [], "val_loss": [], "lr": [], "passes": []}
     )
     events: list[str] = field(default_factory=list)
     best_epoch: int = 0
@@ -107,15 +107,18 @@ def _train(
     has_val = X_val is not None and y_val is not None and len(y_val) > 0
     result = TrainResult(params=trainer.get_params())
     # Entry 0 of the history is the random initialisation, so the fall is visible.
+    # "passes" counts the optimiser's passes over the training rows up to each entry.
     result.history["train_loss"].append(trainer.evaluate(X, y))
+    result.history["passes"].append(0)
     if has_val:
         result.history["val_loss"].append(trainer.evaluate(X_val, y_val))
     if state is not None:
         result.history = {k: list(v) for k, v in state["history"].items()}
         result.events = list(state["events"])
-    if cfg.optimizer == "lbfgs":
+    if cfg.optimizer in ("lbfgs", "cg"):
         val = (X_val, y_val) if has_val else None
-        return _train_lbfgs(trainer, result, cfg, (X, y), val, progress, hooks)
+        full_batch = _train_lbfgs if cfg.optimizer == "lbfgs" else _train_cg
+        return full_batch(trainer, result, cfg, (X, y), val, progress)
 
     rng = np.random.default_rng(cfg.seed)
     n = X.shape[0]
@@ -162,6 +165,7 @@ def _train(
                 val_loss = trainer.evaluate(X_val, y_val) if has_val else None
             result.history["train_loss"].append(train_loss)
             result.history["lr"].append(lr)
+            result.history["passes"].append(epoch + 1)
             if val_loss is not None:
                 result.history["val_loss"].append(val_loss)
             epoch += 1
@@ -219,7 +223,6 @@ def _train_lbfgs(
     data: tuple[np.ndarray, np.ndarray],
     val: tuple[np.ndarray, np.ndarray] | None,
     progress: bool | None,
-    hooks: Checkpointing | None = None,
 ) -> TrainResult:
     """Full-batch L-BFGS through ``scipy.optimize``; the engine computes loss and gradient.
 
@@ -230,37 +233,20 @@ def _train_lbfgs(
     import scipy.optimize  # only L-BFGS needs it: keeps start-up quick
 
     shapes = [p.shape for p in result.params]
-    best = {"loss": result.history["val_loss"][0] if val else math.inf, "since": 0}
+    monitor = _FullBatchMonitor(trainer, result, cfg, val)
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        monitor.passes += 1
         loss, grads = trainer.loss_and_grad(unflatten_params(flat, shapes))
         return loss, flatten_params(grads)
 
     with epoch_progress(cfg.max_epochs, progress) as update:
+        monitor.update = update
 
         def callback(intermediate_result: Any) -> None:
             params = unflatten_params(intermediate_result.x, shapes)
-            trainer.set_params(params)
-            epoch = len(result.history["train_loss"]) - 1
-            train_loss = trainer.evaluate(*data)
-            result.history["train_loss"].append(train_loss)
-            val_loss = None
-            if val is not None:
-                val_loss = trainer.evaluate(*val)
-                result.history["val_loss"].append(val_loss)
-            update(epoch, train_loss, val_loss)
-            result.n_epochs = epoch + 1
-            if val_loss is None:
-                return
-            if val_loss < best["loss"] - cfg.tol:
-                best.update(loss=val_loss, since=0)
-                result.best_epoch = epoch + 1
-                result.params = [p.copy() for p in params]
-            else:
-                best["since"] += 1
-                if cfg.early_stopping and best["since"] >= cfg.patience:
-                    result.stopped_early = True
-                    raise StopIteration
+            if monitor.record(params, float(intermediate_result.fun)):
+                raise StopIteration
 
         opt = scipy.optimize.minimize(
             objective,
@@ -277,10 +263,119 @@ def _train_lbfgs(
             },
         )
     result.converged = bool(opt.success)
-    if (val is None or not cfg.early_stopping) and np.isfinite(opt.x).all():
-        result.params = unflatten_params(opt.x, shapes)
-        result.best_epoch = result.n_epochs
-    elif not np.isfinite(opt.x).all():
-        result.events.append("L-BFGS ended on non-finite parameters; kept the best finite ones")
-    trainer.set_params(result.params)
-    return result
+    return monitor.finish(unflatten_params(opt.x, shapes))
+
+
+def _train_cg(
+    trainer: Trainer,
+    result: TrainResult,
+    cfg: TrainConfig,
+    data: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None,
+    progress: bool | None,
+) -> TrainResult:
+    """Conjugate gradient descent for a quadratic loss (the linear neuron with MSE).
+
+    Starting from the random initialisation, each iteration takes two passes over the
+    data: the gradient at the current point, and the gradient at a probe point along the
+    search direction ``d``, whose difference is the curvature ``H d`` (exact for a quadratic
+    loss). That gives the exact step length along ``d``; Polak-Ribiere directions make the
+    steps conjugate, so in exact arithmetic the minimum is reached in (parameters + 1)
+    iterations. Stops when the gradient norm falls below ``cg_gtol`` (default 1e-10)
+    times its starting value, or the loss stops falling.
+    """
+    shapes = [p.shape for p in result.params]
+    monitor = _FullBatchMonitor(trainer, result, cfg, val)
+
+    def gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        monitor.passes += 1
+        loss, grads = trainer.loss_and_grad(unflatten_params(flat, shapes))
+        return loss, flatten_params(grads)
+
+    gtol = cfg.extra.get("cg_gtol", 1e-10)
+    w = flatten_params(result.params)
+    loss, g = gradient(w)
+    start_norm = float(np.linalg.norm(g))
+    direction = -g
+    with epoch_progress(cfg.max_epochs, progress) as update:
+        monitor.update = update
+        for _ in range(cfg.max_epochs):
+            if not start_norm or np.linalg.norm(g) <= gtol * start_norm:
+                result.converged = True
+                break
+            # probe one parameter-vector length along d: large enough that rounding in the
+            # gradient difference is small, exact for a quadratic whatever the length
+            probe = (np.linalg.norm(w) + 1.0) / np.linalg.norm(direction)
+            curvature = (gradient(w + probe * direction)[1] - g) / probe
+            bend = float(direction @ curvature)
+            if not bend > 0:  # not a convex quadratic along d (or rounding): stop here
+                break
+            w = w + (-float(g @ direction) / bend) * direction
+            new_loss, new_g = gradient(w)
+            stop = monitor.record(unflatten_params(w, shapes), new_loss)
+            beta = max(float(new_g @ (new_g - g)) / float(g @ g), 0.0)
+            direction = -new_g + beta * direction
+            stalled = not new_loss < loss
+            loss, g = new_loss, new_g
+            if stop or stalled:
+                result.converged = stalled
+                break
+    return monitor.finish(unflatten_params(w, shapes))
+
+
+class _FullBatchMonitor:
+    """History, progress and early stopping for the full-batch solvers (L-BFGS and CG):
+    one history entry per iteration, with the loss the solver computed anyway."""
+
+    def __init__(
+        self,
+        trainer: Trainer,
+        result: TrainResult,
+        cfg: TrainConfig,
+        val: tuple[np.ndarray, np.ndarray] | None,
+    ) -> None:
+        self.trainer, self.result, self.cfg, self.val = trainer, result, cfg, val
+        self.best = result.history["val_loss"][0] if val else math.inf
+        self.since_best = 0
+        self.passes = 0
+        self.update: Callable[[int, float, float | None], None] = lambda *_: None
+
+    def record(self, params: list[np.ndarray], train_loss: float) -> bool:
+        """Log an iteration ending at ``params``; True when early stopping says stop."""
+        result, history = self.result, self.result.history
+        epoch = len(history["train_loss"]) - 1
+        history["train_loss"].append(train_loss)
+        history["passes"].append(self.passes)
+        val_loss = None
+        if self.val is not None:
+            self.trainer.set_params(params)
+            val_loss = self.trainer.evaluate(*self.val)
+            history["val_loss"].append(val_loss)
+        self.update(epoch, train_loss, val_loss)
+        result.n_epochs = epoch + 1
+        if val_loss is None:
+            return False
+        if val_loss < self.best - self.cfg.tol:
+            self.best, self.since_best = val_loss, 0
+            result.best_epoch = epoch + 1
+            result.params = [p.copy() for p in params]
+            return False
+        self.since_best += 1
+        if self.cfg.early_stopping and self.since_best >= self.cfg.patience:
+            result.stopped_early = True
+            return True
+        return False
+
+    def finish(self, final: list[np.ndarray]) -> TrainResult:
+        """Keep the final parameters unless early stopping chose the best validated ones."""
+        result = self.result
+        finite = all(np.isfinite(p).all() for p in final)
+        if (self.val is None or not self.cfg.early_stopping) and finite:
+            result.params = final
+            result.best_epoch = result.n_epochs
+        elif not finite:
+            result.events.append(
+                f"{self.cfg.optimizer} ended on non-finite parameters; kept the best finite ones"
+            )
+        self.trainer.set_params(result.params)
+        return result
