@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint clean
+.PHONY: install demo test bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(PY) -m pytest -q
+
+# Speed against the competitors, measured in the same run (a quiet machine; ~30-40 minutes).
+bench: install
+	$(PY) bench/ols.py --repeats 3
+	$(PY) bench/neural.py --splits 3 --repeats 3
+	$(PY) bench/engines.py --repeats 5
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -263,6 +263,9 @@ def fit(
     backend: Annotated[
         str, typer.Option(help="Engine for neural models (see `galton backends`).")
     ] = "numpy",
+    device: Annotated[
+        str, typer.Option(help="auto, cpu or cuda: where torch and jax train (auto: any GPU).")
+    ] = "auto",
     degree: Annotated[
         int, typer.Option(help="Polynomial degree for --model linear (raw powers).")
     ] = 1,
@@ -270,7 +273,7 @@ def fit(
         bool, typer.Option("--no-intercept", help="Fit without an intercept.")
     ] = False,
     solver: Annotated[
-        str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs.")
+        str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs, cg.")
     ] = "auto",
     activation: Annotated[
         str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")
@@ -334,6 +337,7 @@ def fit(
             max_epochs=epochs,
             dtype=dtype,
             backend=backend,
+            device=device,
             seed=seed,
             missing=missing,
             progress=False if quiet or as_json else None,

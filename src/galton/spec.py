@@ -63,6 +63,7 @@ class TrainConfig:
     huber_delta: float = 1.0
     dtype: str = "float64"
     seed: int | None = 0
+    device: str = "cpu"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

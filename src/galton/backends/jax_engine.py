@@ -124,8 +124,10 @@ class JaxTrainer:
     ) -> None:
         self.net, self.cfg = net, cfg
         self.dtype = jnp.dtype(cfg.dtype)
-        self.X = jnp.asarray(np.asarray(X), dtype=self.dtype)
-        self.y = jnp.asarray(np.asarray(y), dtype=self.dtype)
+        # committed to the device: jitted steps then run where the data are
+        self.device = jax.devices("gpu" if cfg.device == "cuda" else "cpu")[0]
+        self.X = jax.device_put(jnp.asarray(np.asarray(X), dtype=self.dtype), self.device)
+        self.y = jax.device_put(jnp.asarray(np.asarray(y), dtype=self.dtype), self.device)
         self.set_params(params)
         zeros = tuple(jnp.zeros_like(p) for p in self.params)
         self.state = (self.params, zeros, zeros, jnp.asarray(0.0, dtype=self.dtype))
@@ -199,7 +201,18 @@ class JaxTrainer:
         return [np.asarray(p, dtype=np.float64) for p in self.params]
 
     def set_params(self, params: list[np.ndarray]) -> None:
-        self.params = tuple(jnp.asarray(np.asarray(p), dtype=self.dtype) for p in params)
+        self.params = tuple(
+            jax.device_put(jnp.asarray(np.asarray(p), dtype=self.dtype), self.device)
+            for p in params
+        )
+
+
+def has_cuda() -> bool:
+    """Whether JAX sees a CUDA GPU (``device="auto"`` then uses it)."""
+    try:
+        return bool(jax.devices("gpu"))
+    except RuntimeError:  # no GPU backend in this jax install
+        return False
 
 
 def make_trainer(

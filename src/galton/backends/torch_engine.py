@@ -63,11 +63,10 @@ class TorchTrainer:
     ) -> None:
         self.net, self.cfg = net, cfg
         self.dtype = _DTYPES[cfg.dtype]
-        self.X = torch.as_tensor(np.asarray(X), dtype=self.dtype)
-        self.y = torch.as_tensor(np.asarray(y), dtype=self.dtype)
-        self.params = [
-            torch.tensor(np.asarray(p), dtype=self.dtype, requires_grad=True) for p in params
-        ]
+        self.device = torch.device(cfg.device)
+        self.X = self._tensor(X)
+        self.y = self._tensor(y)
+        self.params = [self._tensor(p, copy=True).requires_grad_(True) for p in params]
         self.optimizer = self._make_optimizer() if cfg.optimizer != "lbfgs" else None
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
@@ -86,11 +85,17 @@ class TorchTrainer:
             return torch.optim.AdamW(groups, lr=lr, eps=1e-8, fused=True)
         return torch.optim.Adam(groups, lr=lr, eps=1e-8, fused=True)
 
+    def _tensor(self, values: np.ndarray, copy: bool = False) -> torch.Tensor:
+        """``values`` as a tensor of this trainer's dtype on its device (sharing memory with
+        a CPU array when it can, unless ``copy``: parameters are updated in place)."""
+        make = torch.tensor if copy else torch.as_tensor
+        return make(np.asarray(values), dtype=self.dtype, device=self.device)
+
     def step(self, batch: np.ndarray, lr: float) -> float:
         assert self.optimizer is not None
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        index = torch.from_numpy(np.asarray(batch))
+        index = torch.from_numpy(np.asarray(batch)).to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
         loss = _loss(
             _forward(self.params, self.X[index], self.net.activation), self.y[index], self.cfg
@@ -103,9 +108,7 @@ class TorchTrainer:
         return epoch_by_steps(self, order, batch_size, lr)
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
-        tensors = [
-            torch.tensor(np.asarray(p), dtype=self.dtype, requires_grad=True) for p in params
-        ]
+        tensors = [self._tensor(p, copy=True).requires_grad_(True) for p in params]
         loss = _loss(_forward(tensors, self.X, self.net.activation), self.y, self.cfg)
         wd = self.cfg.weight_decay
         if wd:
@@ -113,14 +116,12 @@ class TorchTrainer:
                 (p * p).sum() for i, p in enumerate(tensors) if is_weight(i)
             )
         grads = torch.autograd.grad(loss, tensors)
-        return float(loss.detach()), [g.numpy().astype(np.float64) for g in grads]
+        return float(loss.detach()), [g.cpu().numpy().astype(np.float64) for g in grads]
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
         with torch.no_grad():
-            pred = _forward(
-                self.params, torch.as_tensor(np.asarray(X), dtype=self.dtype), self.net.activation
-            )
-            return float(_loss(pred, torch.as_tensor(np.asarray(y), dtype=self.dtype), self.cfg))
+            pred = _forward(self.params, self._tensor(X), self.net.activation)
+            return float(_loss(pred, self._tensor(y), self.cfg))
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -128,7 +129,7 @@ class TorchTrainer:
             return out
         for index, per_param in self.optimizer.state_dict()["state"].items():
             for key, value in per_param.items():
-                out[f"{index}.{key}"] = torch.as_tensor(value).detach().numpy().copy()
+                out[f"{index}.{key}"] = torch.as_tensor(value).detach().cpu().numpy().copy()
         return out
 
     def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
@@ -138,17 +139,24 @@ class TorchTrainer:
         per_param: dict[int, dict[str, torch.Tensor]] = {}
         for name, value in state.items():
             index, key = name.split(".", 1)
-            per_param.setdefault(int(index), {})[key] = torch.as_tensor(np.array(value))
+            per_param.setdefault(int(index), {})[key] = torch.as_tensor(
+                np.array(value), device=self.device
+            )
         saved["state"] = per_param
         self.optimizer.load_state_dict(saved)
 
     def get_params(self) -> list[np.ndarray]:
-        return [p.detach().numpy().astype(np.float64) for p in self.params]
+        return [p.detach().cpu().numpy().astype(np.float64) for p in self.params]
 
     def set_params(self, params: list[np.ndarray]) -> None:
         with torch.no_grad():
             for tensor, value in zip(self.params, params, strict=True):
-                tensor.copy_(torch.as_tensor(np.asarray(value), dtype=self.dtype))
+                tensor.copy_(self._tensor(value))
+
+
+def has_cuda() -> bool:
+    """Whether PyTorch sees a CUDA GPU (``device="auto"`` then uses it)."""
+    return torch.cuda.is_available()
 
 
 def make_trainer(
