@@ -29,7 +29,7 @@ test: install
 	$(VENV)/bin/ruff format --check src tests bench
 	$(PY) -m pytest -q
 
-# Speed against the competitors, measured in the same run (a quiet machine; ~30-40 minutes).
+# Speed against the competitors, measured in the same run (a quiet machine; over an hour).
 bench: install
 	$(PY) bench/ols.py --repeats 3
 	$(PY) bench/neural.py --splits 3 --repeats 3
