@@ -118,7 +118,7 @@ def _train(
     if cfg.optimizer in ("lbfgs", "cg"):
         val = (X_val, y_val) if has_val else None
         full_batch = _train_lbfgs if cfg.optimizer == "lbfgs" else _train_cg
-        return full_batch(trainer, result, cfg, (X, y), val, progress)
+        return full_batch(_FullBatchMonitor(trainer, result, cfg, val), progress)
 
     rng = np.random.default_rng(cfg.seed)
     n = X.shape[0]
@@ -216,14 +216,7 @@ def _train(
     return result
 
 
-def _train_lbfgs(
-    trainer: Trainer,
-    result: TrainResult,
-    cfg: TrainConfig,
-    data: tuple[np.ndarray, np.ndarray],
-    val: tuple[np.ndarray, np.ndarray] | None,
-    progress: bool | None,
-) -> TrainResult:
+def _train_lbfgs(monitor: _FullBatchMonitor, progress: bool | None) -> TrainResult:
     """Full-batch L-BFGS through ``scipy.optimize``; the engine computes loss and gradient.
 
     Each L-BFGS iteration counts as an epoch in the history. A resumed run restarts L-BFGS
@@ -232,14 +225,7 @@ def _train_lbfgs(
     """
     import scipy.optimize  # only L-BFGS needs it: keeps start-up quick
 
-    shapes = [p.shape for p in result.params]
-    monitor = _FullBatchMonitor(trainer, result, cfg, val)
-
-    def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        monitor.passes += 1
-        loss, grads = trainer.loss_and_grad(unflatten_params(flat, shapes))
-        return loss, flatten_params(grads)
-
+    cfg, result, shapes = monitor.cfg, monitor.result, monitor.shapes
     with epoch_progress(cfg.max_epochs, progress) as update:
         monitor.update = update
 
@@ -249,7 +235,7 @@ def _train_lbfgs(
                 raise StopIteration
 
         opt = scipy.optimize.minimize(
-            objective,
+            monitor.loss_and_grad,
             flatten_params(result.params),
             jac=True,
             method="L-BFGS-B",
@@ -266,14 +252,7 @@ def _train_lbfgs(
     return monitor.finish(unflatten_params(opt.x, shapes))
 
 
-def _train_cg(
-    trainer: Trainer,
-    result: TrainResult,
-    cfg: TrainConfig,
-    data: tuple[np.ndarray, np.ndarray],
-    val: tuple[np.ndarray, np.ndarray] | None,
-    progress: bool | None,
-) -> TrainResult:
+def _train_cg(monitor: _FullBatchMonitor, progress: bool | None) -> TrainResult:
     """Conjugate gradient descent for a quadratic loss (the linear neuron with MSE).
 
     Starting from the random initialisation, each iteration takes two passes over the
@@ -284,14 +263,8 @@ def _train_cg(
     iterations. Stops when the gradient norm falls below ``cg_gtol`` (default 1e-10)
     times its starting value, or the loss stops falling.
     """
-    shapes = [p.shape for p in result.params]
-    monitor = _FullBatchMonitor(trainer, result, cfg, val)
-
-    def gradient(flat: np.ndarray) -> tuple[float, np.ndarray]:
-        monitor.passes += 1
-        loss, grads = trainer.loss_and_grad(unflatten_params(flat, shapes))
-        return loss, flatten_params(grads)
-
+    cfg, result, shapes = monitor.cfg, monitor.result, monitor.shapes
+    gradient = monitor.loss_and_grad
     gtol = cfg.extra.get("cg_gtol", 1e-10)
     w = flatten_params(result.params)
     loss, g = gradient(w)
@@ -337,8 +310,15 @@ class _FullBatchMonitor:
         self.trainer, self.result, self.cfg, self.val = trainer, result, cfg, val
         self.best = result.history["val_loss"][0] if val else math.inf
         self.since_best = 0
+        self.shapes = [p.shape for p in result.params]
         self.passes = 0
         self.update: Callable[[int, float, float | None], None] = lambda *_: None
+
+    def loss_and_grad(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
+        """Loss and flat gradient at the flat parameters ``flat``: one counted pass."""
+        self.passes += 1
+        loss, grads = self.trainer.loss_and_grad(unflatten_params(flat, self.shapes))
+        return loss, flatten_params(grads)
 
     def record(self, params: list[np.ndarray], train_loss: float) -> bool:
         """Log an iteration ending at ``params``; True when early stopping says stop."""
