@@ -41,6 +41,9 @@ UCI = Path(os.environ.get("GALTON_SHARED", Path(__file__).resolve().parents[2] /
 UCI = UCI / "data" / "uci"
 #: galton's budgets (max_epochs) tried to trace time against accuracy; None = the default
 LADDER = (10, 20, 40, 80, 120, None)
+#: the same for large data, where the default is already ~10 epochs of Adam
+LARGE_LADDER = (1, 3, None)
+LARGE = 50_000
 #: The issue's reference competitors: one hidden layer of 50 (the UCI papers' network)
 REFERENCE_HIDDEN = (50,)
 
@@ -98,6 +101,7 @@ def timed(fit_predict: Callable[[], np.ndarray], split: Split, repeats: int) -> 
         pred = fit_predict()
         times.append(time.perf_counter() - start)
     rmse = float(np.sqrt(np.mean((pred - split.y_test) ** 2)))
+    print(f"  {split.name}: {rmse:.4g} in {times}", file=sys.stderr, flush=True)
     return rmse, statistics.median(times)
 
 
@@ -116,7 +120,7 @@ def standardised(split: Split) -> tuple[np.ndarray, np.ndarray, np.ndarray, floa
 
 def galton_runs(split: Split, backend: str, device: str, repeats: int) -> list[Run]:
     runs = []
-    for budget in LADDER:
+    for budget in LARGE_LADDER if len(split.y) > LARGE else LADDER:
 
         def fit_predict(budget: int | None = budget) -> np.ndarray:
             model = galton.NeuralRegressor(backend=backend, max_epochs=budget, device=device)
@@ -188,32 +192,78 @@ def torch_loop_runs(split: Split, hidden: tuple[int, ...], device: str, repeats:
     return runs
 
 
-def summarise(runs: list[Run], hidden: tuple[int, ...]) -> tuple[dict[str, str], str]:
+@dataclass
+class Summary:
+    """One split's verdict against MLPRegressor with ``hidden`` layers."""
+
+    split: str
+    hidden: tuple[int, ...]
+    reach: dict[str, float | None]  # per method: seconds to lbfgs's best RMSE (None: never)
+    target: float  # lbfgs's best test RMSE
+    target_seconds: float
+    adam_rmse: float
+    adam_seconds: float
+    best_within_adam: float | None  # galton's best RMSE within adam's time
+
+    def ratio(self, method: str) -> float | None:
+        hit = self.reach.get(method)
+        return None if hit is None else self.target_seconds / hit
+
+    def note(self) -> str:
+        hit = self.reach.get("galton (numpy)")
+        within = self.best_within_adam
+        return (
+            f"against MLPRegressor {self.hidden}: lbfgs's best RMSE {self.target:.4g} took "
+            f"{self.target_seconds:.1f} s; galton (numpy) reached it in "
+            + (f"{hit:.2f} s" if hit is not None else "- (never)")
+            + f"; within adam's {self.adam_seconds:.2f} s galton's best RMSE is "
+            + (f"{within:.4g}" if within is not None else "- (no run finished)")
+            + f" vs adam's {self.adam_rmse:.4g}"
+        )
+
+
+def summarise(split: str, runs: list[Run], hidden: tuple[int, ...]) -> Summary:
     """Time to reach the best RMSE of MLPRegressor-lbfgs with ``hidden`` layers, per method,
     and galton's best RMSE within MLPRegressor-adam's time."""
     lbfgs = [r for r in runs if r.method == f"MLPRegressor lbfgs {hidden}"]
     target_run = min(lbfgs, key=lambda r: r.rmse)
-    target = target_run.rmse
-    reach: dict[str, str] = {}
+    reach: dict[str, float | None] = {}
     for method in dict.fromkeys(r.method for r in runs):
-        hits = [r.seconds for r in runs if r.method == method and r.rmse <= target]
-        reach[method] = f"{min(hits):.2f} s" if hits else "-"
+        hits = [r.seconds for r in runs if r.method == method and r.rmse <= target_run.rmse]
+        reach[method] = min(hits) if hits else None
     adam = next(r for r in runs if r.method == f"MLPRegressor adam {hidden}")
-    within = [r for r in runs if r.method.startswith("galton") and r.seconds <= adam.seconds]
-    best = min(within, key=lambda r: r.rmse) if within else None
-    galton_hit = reach.get("galton (numpy)", "-")
-    note = (
-        f"against MLPRegressor {hidden}: lbfgs's best RMSE {target:.4g} took "
-        f"{target_run.seconds:.1f} s ({target_run.budget}); galton (numpy) reached it in "
-        f"{galton_hit}; within adam's {adam.seconds:.2f} s "
-        + (
-            f"galton's best RMSE is {best.rmse:.4g} ({best.method}, {best.budget}) "
-            f"vs adam's {adam.rmse:.4g}"
-            if best
-            else "no galton run finished"
-        )
+    within = [r.rmse for r in runs if r.method.startswith("galton") and r.seconds <= adam.seconds]
+    return Summary(
+        split,
+        hidden,
+        reach,
+        target_run.rmse,
+        target_run.seconds,
+        adam.rmse,
+        adam.seconds,
+        min(within) if within else None,
     )
-    return reach, note
+
+
+def _cell(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def overall_table(summaries: list[Summary], engines: list[str]) -> None:
+    """Per split and width: how many times sooner than lbfgs galton reached its RMSE, and
+    galton's best RMSE within adam's time against adam's."""
+    heads = " | ".join(f"galton ({e}) sooner than lbfgs" for e in engines)
+    print(
+        f"\n| split | MLPRegressor width | lbfgs RMSE, s | {heads} | adam RMSE, s | "
+        "galton's best RMSE within adam's time |"
+    )
+    print("|---|---|---|" + "---|" * len(engines) + "---|---|")
+    for s in summaries:
+        ratios = " | ".join(_cell(s.ratio(f"galton ({e})"), ".1f") + "x" for e in engines)
+        print(
+            f"| {s.split} | {s.hidden} | {s.target:.4g}, {s.target_seconds:.1f} | {ratios} | "
+            f"{s.adam_rmse:.4g}, {s.adam_seconds:.2f} | {_cell(s.best_within_adam, '.4g')} |"
+        )
 
 
 def linear_neuron_table(repeats: int) -> None:
@@ -264,6 +314,7 @@ def main() -> None:
         f"galton default hidden layers {hidden}; MLPRegressor runs with {REFERENCE_HIDDEN} "
         "(the UCI papers' network, the issue's reference) and with galton's layers"
     )
+    every: list[Summary] = []
     for dataset in args.datasets.split(","):
         splits = (
             [synthetic_split()]
@@ -277,21 +328,22 @@ def main() -> None:
             for width in dict.fromkeys((REFERENCE_HIDDEN, hidden)):
                 runs += sklearn_runs(split, width, args.repeats, lbfgs_iters)
             runs += torch_loop_runs(split, REFERENCE_HIDDEN, args.device, args.repeats)
-            summaries = [summarise(runs, w) for w in dict.fromkeys((REFERENCE_HIDDEN, hidden))]
+            widths = list(dict.fromkeys((REFERENCE_HIDDEN, hidden)))
+            summaries = [summarise(split.name, runs, w) for w in widths]
+            every.extend(summaries)
             print(f"\n### {split.name} ({len(split.y):,} training rows)\n")
-            widths = " | ".join(
-                f"time to lbfgs {w}'s RMSE" for w in dict.fromkeys((REFERENCE_HIDDEN, hidden))
-            )
-            print(f"| method | budget | test RMSE | seconds | {widths} |")
+            heads = " | ".join(f"time to lbfgs {w}'s RMSE" for w in widths)
+            print(f"| method | budget | test RMSE | seconds | {heads} |")
             print("|---|---|---|---|" + "---|" * len(summaries))
             for run in runs:
-                cells = " | ".join(reach[run.method] for reach, _ in summaries)
+                cells = " | ".join(_cell(s.reach[run.method], ".2f") for s in summaries)
                 print(
                     f"| {run.method} | {run.budget} | {run.rmse:.4g} | {run.seconds:.2f} | "
                     f"{cells} |"
                 )
-            for _, note in summaries:
-                print(f"\n{note}", flush=True)
+            for summary in summaries:
+                print(f"\n{summary.note()}", flush=True)
+    overall_table(every, args.engines.split(","))
     linear_neuron_table(args.repeats)
     print(f"\nmedians of {args.repeats} runs (lbfgs: 1); {time.strftime('%Y-%m-%d')}")
 
