@@ -24,9 +24,9 @@ ENGINES = list(REGISTRY)
 OTHERS = [e for e in ENGINES if e != "numpy"]
 
 
-def _problem(activation: str, hidden=(5, 4), n=23, d=3, seed=0):
+def _problem(activation: str, hidden=(5, 4), n=23, d=3, seed=0, loss="mse"):
     rng = np.random.default_rng(seed)
-    net = NetworkSpec(d, hidden, activation)
+    net = NetworkSpec(d, hidden, activation, n_outputs=2 if loss == "gaussian" else 1)
     params = init_params(net, rng)
     params = [p + rng.normal(scale=0.1, size=p.shape) for p in params]  # non-zero biases
     X = rng.normal(size=(n, d))
@@ -55,7 +55,7 @@ def test_aliases_and_unknown_names() -> None:
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_numpy_gradient_matches_finite_differences(activation: str, loss: str) -> None:
-    net, params, X, y = _problem(activation)
+    net, params, X, y = _problem(activation, loss=loss)
     cfg = TrainConfig(loss=loss, weight_decay=0.01, huber_delta=0.5)
     trainer = get_backend("numpy").make_trainer(net, params, cfg, X, y)
     _, grads = trainer.loss_and_grad(params)
@@ -76,7 +76,7 @@ def test_numpy_gradient_matches_finite_differences(activation: str, loss: str) -
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_loss_and_gradients_match_numpy(engine: str, activation: str, loss: str) -> None:
-    net, params, X, y = _problem(activation)
+    net, params, X, y = _problem(activation, loss=loss)
     cfg = TrainConfig(loss=loss, weight_decay=0.01)
     ref = get_backend("numpy").make_trainer(net, params, cfg, X, y).loss_and_grad(params)
     got = get_backend(engine).make_trainer(net, params, cfg, X, y).loss_and_grad(params)
@@ -141,23 +141,27 @@ def test_linear_neuron_reaches_least_squares(engine: str) -> None:
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_estimator_features_run_on_every_engine(engine: str) -> None:
-    """Early stopping, schedules, weight decay, every activation and loss, minibatches."""
+    """Early stopping, schedules, weight decay, every activation and loss, minibatches,
+    ensembles of Gaussian-loss networks and their intervals."""
     frame = load_dataset("yacht")
-    for activation, loss, solver, schedule in [
-        ("relu", "mse", "adam", "cosine"),
-        ("tanh", "huber", "sgd", "step"),
-        ("silu", "mae", "adamw", "constant"),
-        ("sigmoid", "mse", "lbfgs", "constant"),
+    for activation, loss, solver, schedule, ensemble in [
+        ("relu", "mse", "adam", "cosine", 1),
+        ("tanh", "huber", "sgd", "step", 1),
+        ("silu", "mae", "adamw", "constant", 1),
+        ("sigmoid", "mse", "lbfgs", "constant", 1),
+        ("relu", "gaussian", "adam", "constant", 2),
     ]:
         model = galton.NeuralRegressor(
             hidden=(8,),
             activation=activation,
             loss=loss,
+            ensemble=ensemble,
             solver=solver,
             schedule=schedule,
             weight_decay=1e-4,
             max_epochs=30,
             patience=5,
+            early_stopping=True,
             backend=engine,
             seed=0,
         )
@@ -165,6 +169,8 @@ def test_estimator_features_run_on_every_engine(engine: str) -> None:
         hist = model.history_["train_loss"]
         assert min(hist[1:]) < hist[0], (activation, loss, solver)
         assert model.history_["val_loss"]
+        band = model.predict(frame.head(20), interval=0.9)
+        assert np.all(band.lower < band.upper)
 
 
 @pytest.mark.parametrize("trained_on", ENGINES)

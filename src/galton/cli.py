@@ -174,6 +174,15 @@ def _parse_hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _parse_weight_decay(text: str) -> float | str:
+    if text.strip() == "auto":
+        return "auto"
+    try:
+        return float(text)
+    except ValueError:
+        raise GaltonError(f"--weight-decay must be auto or a number, got '{text}'") from None
+
+
 def _model_json(model: Any) -> dict[str, Any]:
     from galton.estimators import LinearRegression
 
@@ -225,6 +234,9 @@ def _model_json(model: Any) -> dict[str, Any]:
             activation=model.net_.activation,
             solver=cfg.optimizer,
             loss=cfg.loss,
+            ensemble=len(model.members_),
+            weight_decay=cfg.weight_decay,
+            weight_decay_search={str(k): v for k, v in model.weight_decay_search_.items()},
             dtype=cfg.dtype,
             epochs=model.n_epochs_,
             best_epoch=model.best_epoch_,
@@ -278,7 +290,17 @@ def fit(
     activation: Annotated[
         str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")
     ] = "relu",
-    loss: Annotated[str, typer.Option(help="mse, mae or huber.")] = "mse",
+    loss: Annotated[
+        str, typer.Option(help="auto, mse, mae, huber or gaussian (mean and variance outputs).")
+    ] = "auto",
+    ensemble: Annotated[
+        int,
+        typer.Option(help="Networks averaged (Gaussian-loss members: intervals per row)."),
+    ] = 1,
+    weight_decay: Annotated[
+        str,
+        typer.Option(help="L2 penalty, or auto (chosen on validation rows for L-BFGS)."),
+    ] = "auto",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (L-BFGS: iterations).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
@@ -332,6 +354,8 @@ def fit(
             hidden=() if model == "neuron" else _parse_hidden(hidden),
             activation=activation,
             loss=loss,
+            ensemble=ensemble,
+            weight_decay=_parse_weight_decay(weight_decay),
             solver=solver,
             learning_rate=lr,
             max_epochs=epochs,
@@ -346,7 +370,9 @@ def fit(
             formula=formula,
         )
     options: dict[str, Any] = {}
-    if model != "linear":
+    if model != "linear" and ensemble > 1 and resume is not None:
+        raise GaltonError("--resume applies to a single network (--ensemble 1)")
+    if model != "linear" and ensemble == 1:
         default = Path(f"{out}.checkpoint") if out is not None else Path("galton-fit.checkpoint")
         options = {"checkpoint": checkpoint or default, "resume": resume}
     elif resume is not None:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "silu", "identity")
-LOSSES = ("mse", "mae", "huber")
+LOSSES = ("mse", "mae", "huber", "gaussian")
 OPTIMIZERS = ("sgd", "adam", "adamw", "lbfgs", "cg")
 SCHEDULES = ("constant", "cosine", "step")
 
@@ -23,16 +23,20 @@ class NetworkSpec:
         Widths of the hidden layers; ``()`` is a single linear neuron.
     activation : str
         Activation applied after every hidden layer.
+    n_outputs : int
+        1: the prediction; 2 for the Gaussian loss: the mean and the raw scale whose
+        softplus is the variance.
     """
 
     n_inputs: int
     hidden: tuple[int, ...] = ()
     activation: str = "relu"
+    n_outputs: int = 1
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
-        """Sizes of every layer, input first and the single output last."""
-        return (self.n_inputs, *self.hidden, 1)
+        """Sizes of every layer, input first and the outputs last."""
+        return (self.n_inputs, *self.hidden, self.n_outputs)
 
     def param_shapes(self) -> list[tuple[int, ...]]:
         """Shapes of the shared parameter list ``[W1, b1, W2, b2, ...]``; ``W`` is (in, out)."""

@@ -32,6 +32,31 @@ def init_params(net: NetworkSpec, rng: np.random.Generator) -> list[np.ndarray]:
     return params
 
 
+#: Floor of the predicted variance (standardised units) under the Gaussian loss, so a
+#: network cannot buy likelihood by shrinking a variance to zero.
+MIN_VARIANCE = 1e-6
+LOG_2PI = float(np.log(2 * np.pi))
+
+
+def gaussian_nll(
+    out: Any, y: Any, softplus: Callable[[Any], Any], log: Callable[[Any], Any]
+) -> Any:
+    """Per-row Gaussian negative log-likelihood of ``y`` (n,) under outputs ``out`` (n, 2):
+    the mean and the raw scale, whose softplus plus ``MIN_VARIANCE`` is the variance.
+
+    Pure arithmetic like ``optimizer_update``: engines pass their own softplus and log.
+    """
+    var = softplus(out[:, 1]) + MIN_VARIANCE
+    return 0.5 * (LOG_2PI + log(var) + (y - out[:, 0]) ** 2 / var)
+
+
+def outputs_as_predictions(out: np.ndarray) -> np.ndarray:
+    """An engine's output matrix (n, k) as ``predict`` returns it: shape (n,) for one
+    output, (n, 2) (mean, raw scale) for the Gaussian loss; float64."""
+    out = np.asarray(out, dtype=np.float64)
+    return out[:, 0] if out.shape[1] == 1 else out
+
+
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
 
 

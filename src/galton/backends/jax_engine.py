@@ -15,7 +15,12 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 
-from galton.backends.common import is_weight, optimizer_update  # noqa: E402
+from galton.backends.common import (  # noqa: E402
+    gaussian_nll,
+    is_weight,
+    optimizer_update,
+    outputs_as_predictions,
+)
 from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
 
 NAME = "jax"
@@ -38,11 +43,14 @@ def _forward(params: tuple, X: jax.Array, activation: str) -> jax.Array:
         h = h @ params[2 * layer] + params[2 * layer + 1]
         if layer < n_layers - 1:
             h = act(h)
-    return h[:, 0]
+    return h
 
 
-def _loss(pred: jax.Array, y: jax.Array, loss: str, delta: float) -> jax.Array:
-    err = pred - y
+def _loss(out: jax.Array, y: jax.Array, loss: str, delta: float) -> jax.Array:
+    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
+    if loss == "gaussian":
+        return jnp.mean(gaussian_nll(out, y, jax.nn.softplus, jnp.log))
+    err = out[:, 0] - y
     if loss == "mse":
         return jnp.mean(err**2)
     if loss == "mae":
@@ -105,10 +113,11 @@ def _epoch(state, X, y, batches, lr, activation, loss, delta, optimizer, momentu
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
+    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
     arrays = tuple(jnp.asarray(np.asarray(p), dtype=dtype) for p in params)
     out = _predict(arrays, jnp.asarray(np.asarray(X), dtype=dtype), net.activation)
-    return np.asarray(out, dtype=np.float64)
+    return outputs_as_predictions(np.asarray(out))
 
 
 class JaxTrainer:

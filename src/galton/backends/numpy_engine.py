@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 
 from galton.backends.common import (
+    MIN_VARIANCE,
     decay_vector,
     epoch_by_steps,
+    gaussian_nll,
     is_weight,
     optimizer_update,
+    outputs_as_predictions,
     unflatten_params,
 )
 from galton.spec import NetworkSpec, TrainConfig
@@ -44,24 +47,36 @@ def _activation_grad(z: np.ndarray, name: str) -> np.ndarray:
     return np.ones_like(z)
 
 
-def _loss_and_dpred(pred: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[float, np.ndarray]:
-    """Mean loss over the batch and its derivative with respect to each prediction."""
-    err = pred - y
-    n = err.shape[0]
+def _softplus(z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0, z)
+
+
+def _loss_and_dout(out: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[float, np.ndarray]:
+    """Mean loss over the batch of outputs ``out`` (n, k) and its derivative (n, k)."""
+    n = out.shape[0]
+    if cfg.loss == "gaussian":
+        loss = float(np.mean(gaussian_nll(out, y, _softplus, np.log)))
+        mean, raw = out[:, 0], out[:, 1]
+        var = _softplus(raw) + MIN_VARIANCE
+        err = mean - y
+        dvar = 0.5 / var - 0.5 * err**2 / var**2
+        # softplus' is the logistic function
+        return loss, np.column_stack([err / var, dvar / (1 + np.exp(-raw))]) / n
+    err = out[:, 0] - y
     if cfg.loss == "mse":
-        return float(np.mean(err**2)), 2 * err / n
+        return float(np.mean(err**2)), (2 * err / n)[:, None]
     if cfg.loss == "mae":
-        return float(np.mean(np.abs(err))), np.sign(err) / n
+        return float(np.mean(np.abs(err))), (np.sign(err) / n)[:, None]
     delta = cfg.huber_delta
     small = np.abs(err) <= delta
     loss = np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))
-    return float(np.mean(loss)), np.where(small, err, delta * np.sign(err)) / n
+    return float(np.mean(loss)), (np.where(small, err, delta * np.sign(err)) / n)[:, None]
 
 
 def forward(
     params: list[np.ndarray], X: np.ndarray, activation: str
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    """Predictions of shape (n,) and the per-layer (input, pre-activation) cache."""
+    """Outputs of shape (n, k) and the per-layer (input, pre-activation) cache."""
     h = X
     cache = []
     n_layers = len(params) // 2
@@ -69,15 +84,15 @@ def forward(
         z = h @ params[2 * layer] + params[2 * layer + 1]
         cache.append((h, z))
         h = _activate(z, activation) if layer < n_layers - 1 else z
-    return h[:, 0], cache
+    return h, cache
 
 
 def backward(
-    params: list[np.ndarray], cache: list, dpred: np.ndarray, activation: str
+    params: list[np.ndarray], cache: list, dout: np.ndarray, activation: str
 ) -> list[np.ndarray]:
-    """Gradients of the loss with respect to every parameter, given dloss/dprediction (n,)."""
+    """Gradients of the loss with respect to every parameter, given dloss/doutputs (n, k)."""
     grads: list[np.ndarray] = [np.empty(0)] * len(params)
-    delta = dpred[:, None]
+    delta = dout
     for layer in range(len(cache) - 1, -1, -1):
         h, _ = cache[layer]
         grads[2 * layer] = h.T @ delta
@@ -90,9 +105,10 @@ def backward(
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
+    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
     cast = [np.asarray(p, dtype=dtype) for p in params]
-    return forward(cast, np.asarray(X, dtype=dtype), net.activation)[0].astype(np.float64)
+    return outputs_as_predictions(forward(cast, np.asarray(X, dtype=dtype), net.activation)[0])
 
 
 class NumpyTrainer:
@@ -124,9 +140,9 @@ class NumpyTrainer:
         self.t = 0
 
     def _objective(self, params, X, y) -> tuple[float, list[np.ndarray]]:
-        pred, cache = forward(params, X, self.net.activation)
-        loss, dpred = _loss_and_dpred(pred, y, self.cfg)
-        return loss, backward(params, cache, dpred, self.net.activation)
+        out, cache = forward(params, X, self.net.activation)
+        loss, dout = _loss_and_dout(out, y, self.cfg)
+        return loss, backward(params, cache, dout, self.net.activation)
 
     def step(self, batch: np.ndarray, lr: float) -> float:
         cfg = self.cfg
@@ -162,8 +178,8 @@ class NumpyTrainer:
         return float(loss), [g.astype(np.float64) for g in grads]
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
-        pred, _ = forward(self.params, np.asarray(X, dtype=self.dtype), self.net.activation)
-        return _loss_and_dpred(pred, np.asarray(y, dtype=self.dtype), self.cfg)[0]
+        out, _ = forward(self.params, np.asarray(X, dtype=self.dtype), self.net.activation)
+        return _loss_and_dout(out, np.asarray(y, dtype=self.dtype), self.cfg)[0]
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
         return {"m": self.m.copy(), "v": self.v.copy(), "t": np.array(self.t)}

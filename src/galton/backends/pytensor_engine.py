@@ -27,7 +27,13 @@ with warnings.catch_warnings():  # "could not link to a BLAS": dot products use 
     import pytensor.tensor as pt
     from pytensor.compile.mode import Mode, get_mode
 
-from galton.backends.common import epoch_by_steps, is_weight, optimizer_update
+from galton.backends.common import (
+    epoch_by_steps,
+    gaussian_nll,
+    is_weight,
+    optimizer_update,
+    outputs_as_predictions,
+)
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "pytensor"
@@ -75,11 +81,14 @@ def _forward(params: list, X: Any, activation: str) -> Any:
         h = pt.dot(h, params[2 * layer]) + params[2 * layer + 1]
         if layer < n_layers - 1:
             h = _activate(h, activation)
-    return h[:, 0]
+    return h
 
 
-def _loss(pred: Any, y: Any, loss: str, delta: float) -> Any:
-    err = pred - y
+def _loss(out: Any, y: Any, loss: str, delta: float) -> Any:
+    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,), symbolically."""
+    if loss == "gaussian":
+        return pt.mean(gaussian_nll(out, y, pt.softplus, pt.log))
+    err = out[:, 0] - y
     if loss == "mse":
         return pt.mean(err**2)
     if loss == "mae":
@@ -103,10 +112,11 @@ def _predict_function(net: NetworkSpec, dtype: str) -> Any:
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
+    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
     fn = _predict_function(net, dtype)
     out = fn(np.asarray(X, dtype=dtype), *[np.asarray(p, dtype=dtype) for p in params])
-    return np.asarray(out, dtype=np.float64)
+    return outputs_as_predictions(np.asarray(out))
 
 
 class _Graphs:

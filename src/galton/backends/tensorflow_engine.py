@@ -18,8 +18,10 @@ import tensorflow as tf  # noqa: E402
 from galton.backends.common import (  # noqa: E402
     decay_vector,
     flatten_params,
+    gaussian_nll,
     is_weight,
     optimizer_update,
+    outputs_as_predictions,
     unflatten_params,
 )
 from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
@@ -47,11 +49,14 @@ def _forward(params: list, X: tf.Tensor, activation: str) -> tf.Tensor:
         h = tf.matmul(h, params[2 * layer]) + params[2 * layer + 1]
         if layer < n_layers - 1:
             h = act(h)
-    return h[:, 0]
+    return h
 
 
-def _loss(pred: tf.Tensor, y: tf.Tensor, cfg: TrainConfig) -> tf.Tensor:
-    err = pred - y
+def _loss(out: tf.Tensor, y: tf.Tensor, cfg: TrainConfig) -> tf.Tensor:
+    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
+    if cfg.loss == "gaussian":
+        return tf.reduce_mean(gaussian_nll(out, y, tf.nn.softplus, tf.math.log))
+    err = out[:, 0] - y
     if cfg.loss == "mse":
         return tf.reduce_mean(tf.square(err))
     if cfg.loss == "mae":
@@ -74,11 +79,12 @@ def _penalty(params: list, cfg: TrainConfig) -> tf.Tensor | float:
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
+    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
     tdtype = _DTYPES[dtype]
     tensors = [tf.constant(np.asarray(p), dtype=tdtype) for p in params]
     out = _forward(tensors, tf.constant(np.asarray(X), dtype=tdtype), net.activation)
-    return out.numpy().astype(np.float64)
+    return outputs_as_predictions(out.numpy())
 
 
 class TensorflowTrainer:

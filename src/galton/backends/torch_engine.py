@@ -6,7 +6,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from galton.backends.common import epoch_by_steps, is_weight
+from galton.backends.common import (
+    epoch_by_steps,
+    gaussian_nll,
+    is_weight,
+    outputs_as_predictions,
+)
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "torch"
@@ -30,10 +35,14 @@ def _forward(params: list[torch.Tensor], X: torch.Tensor, activation: str) -> to
         h = h @ params[2 * layer] + params[2 * layer + 1]
         if layer < n_layers - 1:
             h = act(h)
-    return h[:, 0]
+    return h
 
 
-def _loss(pred: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+def _loss(out: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
+    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
+    if cfg.loss == "gaussian":
+        return gaussian_nll(out, y, F.softplus, torch.log).mean()
+    pred = out[:, 0]
     if cfg.loss == "mse":
         return F.mse_loss(pred, y)
     if cfg.loss == "mae":
@@ -42,12 +51,13 @@ def _loss(pred: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> torch.Tensor
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d)."""
+    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
+    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
     tdtype = _DTYPES[dtype]
     with torch.no_grad():
         tensors = [torch.as_tensor(np.asarray(p), dtype=tdtype) for p in params]
         out = _forward(tensors, torch.as_tensor(np.asarray(X), dtype=tdtype), net.activation)
-    return out.numpy().astype(np.float64)
+    return outputs_as_predictions(out.numpy())
 
 
 class TorchTrainer:
