@@ -34,6 +34,8 @@ bench: install
 	$(PY) bench/ols.py --repeats 3
 	$(PY) bench/neural.py --splits 3 --repeats 3
 	$(PY) bench/engines.py --repeats 5
+	$(PY) bench/uci.py
+	$(PY) bench/uci.py --ensemble 5
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

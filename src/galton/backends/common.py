@@ -36,18 +36,27 @@ def init_params(net: NetworkSpec, rng: np.random.Generator) -> list[np.ndarray]:
 #: network cannot buy likelihood by shrinking a variance to zero.
 MIN_VARIANCE = 1e-6
 LOG_2PI = float(np.log(2 * np.pi))
+#: Weight of the squared-error anchor added to the Gaussian negative log-likelihood (in
+#: standardised units: a second Gaussian of unit variance, the target's own). Plain NLL
+#: lets a network give up on rows by inflating their variance: a Gaussian ensemble's test
+#: RMSE on UCI energy and yacht was 5x its squared-error twin's. The anchor keeps the mean
+#: fitting every row while the NLL shapes the variance, and stays a true objective, which
+#: L-BFGS's line search needs (beta-NLL's stopped gradient is not one).
+SQUARED_ERROR_ANCHOR = 1.0
 
 
 def gaussian_nll(
     out: Any, y: Any, softplus: Callable[[Any], Any], log: Callable[[Any], Any]
 ) -> Any:
-    """Per-row Gaussian negative log-likelihood of ``y`` (n,) under outputs ``out`` (n, 2):
-    the mean and the raw scale, whose softplus plus ``MIN_VARIANCE`` is the variance.
+    """Per-row Gaussian negative log-likelihood of ``y`` (n,) under outputs ``out`` (n, 2),
+    plus the squared-error anchor: the outputs are the mean and the raw scale, whose
+    softplus plus ``MIN_VARIANCE`` is the variance.
 
     Pure arithmetic like ``optimizer_update``: engines pass their own softplus and log.
     """
     var = softplus(out[:, 1]) + MIN_VARIANCE
-    return 0.5 * (LOG_2PI + log(var) + (y - out[:, 0]) ** 2 / var)
+    sq = (y - out[:, 0]) ** 2
+    return 0.5 * (LOG_2PI + log(var) + sq / var + SQUARED_ERROR_ANCHOR * sq)
 
 
 def outputs_as_predictions(out: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import numpy as np
 
 from galton.backends.common import (
     MIN_VARIANCE,
+    SQUARED_ERROR_ANCHOR,
     decay_vector,
     epoch_by_steps,
     gaussian_nll,
@@ -61,16 +62,21 @@ def _loss_and_dout(out: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[fl
         err = mean - y
         dvar = 0.5 / var - 0.5 * err**2 / var**2
         # softplus' is the logistic function
-        return loss, np.column_stack([err / var, dvar / (1 + np.exp(-raw))]) / n
+        dmean = err / var + SQUARED_ERROR_ANCHOR * err
+        return loss, np.column_stack([dmean, dvar / (1 + np.exp(-raw))]) / n
     err = out[:, 0] - y
+    dout = np.zeros_like(out)  # only the first output is a prediction (a Gaussian-loss
+    # network trained on squared error first leaves its variance output alone)
     if cfg.loss == "mse":
-        return float(np.mean(err**2)), (2 * err / n)[:, None]
-    if cfg.loss == "mae":
-        return float(np.mean(np.abs(err))), (np.sign(err) / n)[:, None]
-    delta = cfg.huber_delta
-    small = np.abs(err) <= delta
-    loss = np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))
-    return float(np.mean(loss)), (np.where(small, err, delta * np.sign(err)) / n)[:, None]
+        loss, dout[:, 0] = float(np.mean(err**2)), 2 * err / n
+    elif cfg.loss == "mae":
+        loss, dout[:, 0] = float(np.mean(np.abs(err))), np.sign(err) / n
+    else:
+        delta = cfg.huber_delta
+        small = np.abs(err) <= delta
+        loss = float(np.mean(np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))))
+        dout[:, 0] = np.where(small, err, delta * np.sign(err)) / n
+    return loss, dout
 
 
 def forward(
