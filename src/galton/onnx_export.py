@@ -90,18 +90,26 @@ def export_onnx(model: Any, path: str | Path) -> None:
             [op("MatMul", [design, const(weights.reshape(-1, 1))]), const(np.array([intercept]))],
         )
     else:
-        h = op("Div", [op("Sub", [X, const(model.x_mean_)]), const(model.x_scale_)])
-        params = model.params_
-        n_layers = len(params) // 2
-        for layer in range(n_layers):
-            h = op(
-                "Add", [op("MatMul", [h, const(params[2 * layer])]), const(params[2 * layer + 1])]
-            )
-            if layer < n_layers - 1:
-                h = _activation(op, h, model.net_.activation)
+        standardised = op("Div", [op("Sub", [X, const(model.x_mean_)]), const(model.x_scale_)])
+        means = []
+        for params in model.members_:
+            # the mean output only: a Gaussian-loss network's second output is its variance
+            params = [*params[:-2], params[-2][:, :1], params[-1][:1]]
+            n_layers = len(params) // 2
+            h = standardised
+            for layer in range(n_layers):
+                h = op(
+                    "Add",
+                    [op("MatMul", [h, const(params[2 * layer])]), const(params[2 * layer + 1])],
+                )
+                if layer < n_layers - 1:
+                    h = _activation(op, h, model.net_.activation)
+            means.append(h)
+        mean = means[0] if len(means) == 1 else op("Sum", means)
+        scale = model.y_scale_ / len(means)  # the members' average, in the target's units
         out = op(
             "Add",
-            [op("Mul", [h, const(np.array([model.y_scale_]))]), const(np.array([model.y_mean_]))],
+            [op("Mul", [mean, const(np.array([scale]))]), const(np.array([model.y_mean_]))],
         )
     nodes.append(helper.make_node("Identity", [out], ["prediction"]))
     output = helper.make_tensor_value_info("prediction", TensorProto.DOUBLE, ["N", 1])
