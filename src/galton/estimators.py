@@ -624,8 +624,9 @@ class NeuralRegressor(_Estimator):
     activation : {"relu", "tanh", "sigmoid", "silu", "identity"}
     loss : {"auto", "mse", "mae", "huber", "gaussian"}
         ``gaussian``: the network predicts a mean and a variance and is trained on the
-        Gaussian negative log-likelihood. ``auto``: ``gaussian`` for an ensemble, else
-        ``mse``.
+        Gaussian negative log-likelihood plus a squared-error anchor (under L-BFGS the
+        mean is fitted by squared error first). ``auto``: ``gaussian`` for an ensemble,
+        else ``mse``.
     ensemble : int
         Members trained from different random starts and batch orders (member ``k`` uses
         ``seed + k``); predictions are their mean, and with the Gaussian loss their
