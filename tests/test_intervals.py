@@ -205,3 +205,22 @@ def test_uci_benchmark_runs_any_folder_in_the_same_layout(tmp_path: Path) -> Non
     assert run.returncode == 0, run.stderr
     rows = [line for line in run.stdout.splitlines() if line.startswith("| toy |")]
     assert len(rows) == 2 and "| 2 |" in rows[0]  # two splits, both tables
+
+
+def test_a_network_file_from_before_ensembles_still_predicts_its_intervals(tmp_path: Path) -> None:
+    """Files written before ensembles kept absolute residuals in the target's units."""
+    from galton.io import read_model_file, write_model_file
+
+    X, y, _ = heteroscedastic(300, 6)
+    model = galton.NeuralRegressor(**SMALL).fit(X, y)
+    model.save(tmp_path / "new.galton")
+    meta, arrays = read_model_file(tmp_path / "new.galton")
+    for key in ("member_histories", "weight_decay_search"):
+        meta.pop(key)
+    scores = arrays.pop("calibration_scores")
+    arrays["calibration_residuals"] = scores * model.y_scale_
+    write_model_file(tmp_path / "old.galton", meta, arrays)
+    old = galton.load(tmp_path / "old.galton")
+    for a, b in zip(old.predict(X, interval=0.9), model.predict(X, interval=0.9), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert old.weight_decay_search_ == {}
