@@ -37,8 +37,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import galton  # noqa: E402
 
-UCI = Path(os.environ.get("GALTON_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-UCI = UCI / "data" / "uci"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from uci import UCI, dataset_folder, load_split  # noqa: E402
+
 #: galton's budgets (max_epochs) tried to trace time against accuracy; None = the default
 LADDER = (10, 20, 40, 80, 120, None)
 #: the same for large data, where the default is already ~10 epochs of Adam
@@ -67,14 +68,7 @@ class Run:
 
 def uci_split(name: str, split: int) -> Split:
     """Split ``split`` of a UCI dataset in Hernandez-Lobato & Adams' layout."""
-    folder = UCI / name / "data"
-    data = np.loadtxt(folder / "data.txt")
-    features = np.loadtxt(folder / "index_features.txt", dtype=int)
-    target = int(np.loadtxt(folder / "index_target.txt"))
-    train = np.loadtxt(folder / f"index_train_{split}.txt", dtype=int)
-    test = np.loadtxt(folder / f"index_test_{split}.txt", dtype=int)
-    X, y = data[:, features], data[:, target]
-    return Split(f"{name} {split}", X[train], y[train], X[test], y[test])
+    return Split(f"{name} {split}", *load_split(dataset_folder(name, UCI), split))
 
 
 def synthetic_split(n: int = 200_000, d: int = 20, seed: int = 0) -> Split:

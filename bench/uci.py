@@ -190,7 +190,7 @@ def report(results: dict[str, list[tuple[Score, Score]]], ensemble: int) -> None
         net = mean_se([p[0].rmse for p in pairs])
         lin = mean_se([p[1].rmse for p in pairs])
         pub = PUBLISHED.get(name)
-        cells = ["-"] * 3 + ["-", "-"]
+        cells = ["-"] * 5
         if pub:
             cells = [fmt(pub["dropout_rmse"], d), fmt(pub["ensembles_rmse"], d)]
             cells += [fmt(pub["best_rmse"], d)]

@@ -21,11 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from galton.backends.common import MIN_VARIANCE
-
-
-def _softplus(z: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0, z)
+from galton.backends.common import MIN_VARIANCE, predicted_variance
 
 
 def mixture(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +37,7 @@ def mixture(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     if outputs[0].ndim == 1:
         return np.mean(outputs, axis=0), np.ones(len(outputs[0]))
     means = np.stack([o[:, 0] for o in outputs])
-    variances = np.stack([_softplus(o[:, 1]) + MIN_VARIANCE for o in outputs])
+    variances = np.stack([predicted_variance(o[:, 1]) for o in outputs])
     mean = means.mean(axis=0)
     second_moment = (variances + means**2).mean(axis=0)
     return mean, np.sqrt(np.maximum(second_moment - mean**2, MIN_VARIANCE))

@@ -636,8 +636,7 @@ class NeuralRegressor(_Estimator):
         least squares to 1e-6 in about 20 passes over the data); for networks, full-batch
         L-BFGS up to 5000 training rows, and above that the large-data recipe: Adam at
         rate 3e-3, batches of 128, a cosine schedule over about 15,000 steps, no early
-        stopping (``bench/neural.py``: the test RMSE of scikit-learn's MLPRegressor-lbfgs
-        with one hidden layer of 50, 4-13x sooner than it on kin8nm and power-plant).
+        stopping (``bench/neural.py`` times it against scikit-learn's MLPRegressor).
     learning_rate : float, optional
         Default 1e-3 for Adam/AdamW (3e-3 in the large-data recipe), 1e-2 for SGD (unused
         by L-BFGS and CG).
@@ -872,11 +871,6 @@ class NeuralRegressor(_Estimator):
             and n_val > 0
         )
 
-    def _member_mean(self, backend: Any, params: list[np.ndarray], Xs: np.ndarray) -> np.ndarray:
-        """One network's predicted mean (n,) in standardised units."""
-        out = backend.predict(self.net_, params, Xs, self.train_config_.dtype)
-        return out if out.ndim == 1 else out[:, 0]
-
     def _loss(self) -> str:
         if self.loss == "auto":
             return "gaussian" if self.ensemble > 1 else "mse"
@@ -982,7 +976,7 @@ class NeuralRegressor(_Estimator):
         order = rng.permutation(n)
         val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
         if n_val == 0 and cfg.early_stopping:
-            cfg = TrainConfig(**{**cfg.to_dict(), "early_stopping": False})
+            cfg = replace(cfg, early_stopping=False)
         self.train_config_ = cfg
         self.net_ = NetworkSpec(
             X_arr.shape[1],
@@ -1056,10 +1050,10 @@ class NeuralRegressor(_Estimator):
                     searched = []
                     for wd in WEIGHT_DECAYS:  # each from the same start
                         result = fit_member(replace(cfg, weight_decay=wd), initial)
-                        val_mean = self._member_mean(backend, result.params, Xs[val_rows])
-                        rmse = float(np.sqrt(np.mean((val_mean - ys[val_rows]) ** 2)))
+                        val_pred = self._predict_standardised(Xs[val_rows], result.params)
+                        rmse = regression_metrics(y_arr[val_rows], val_pred)["rmse"]
                         searched.append((rmse, wd, result))
-                        self.weight_decay_search_[wd] = rmse * self.y_scale_
+                        self.weight_decay_search_[wd] = rmse
                     _, best, result = min(searched, key=lambda entry: entry[0])
                     results = [result]  # member 0 is the chosen training
                     cfg = self.train_config_ = replace(cfg, weight_decay=best)
@@ -1193,7 +1187,6 @@ class NeuralRegressor(_Estimator):
         calibrate, which makes intervals optimistic. ``std`` is the spread scaled to the
         held-out rows' root mean square normalised residual (for log-likelihoods).
         """
-        self._require_fitted()
         X_arr = self._inputs(X)
         mean, spread = self._distribution_standardised((X_arr - self.x_mean_) / self.x_scale_)
         if return_std:

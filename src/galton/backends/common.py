@@ -45,6 +45,17 @@ LOG_2PI = float(np.log(2 * np.pi))
 SQUARED_ERROR_ANCHOR = 1.0
 
 
+def numpy_softplus(z: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(z))`` without overflow."""
+    return np.logaddexp(0, z)
+
+
+def predicted_variance(raw: Any, softplus: Callable[[Any], Any] = numpy_softplus) -> Any:
+    """The variance a Gaussian-loss network predicts from its raw scale output: softplus
+    (the engine's own, NumPy's by default) plus the floor ``MIN_VARIANCE``."""
+    return softplus(raw) + MIN_VARIANCE
+
+
 def gaussian_nll(
     out: Any, y: Any, softplus: Callable[[Any], Any], log: Callable[[Any], Any]
 ) -> Any:
@@ -54,7 +65,7 @@ def gaussian_nll(
 
     Pure arithmetic like ``optimizer_update``: engines pass their own softplus and log.
     """
-    var = softplus(out[:, 1]) + MIN_VARIANCE
+    var = predicted_variance(out[:, 1], softplus)
     sq = (y - out[:, 0]) ** 2
     return 0.5 * (LOG_2PI + log(var) + sq / var + SQUARED_ERROR_ANCHOR * sq)
 

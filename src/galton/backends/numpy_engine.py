@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from galton.backends.common import (
-    MIN_VARIANCE,
     SQUARED_ERROR_ANCHOR,
     decay_vector,
     epoch_by_steps,
     gaussian_nll,
     is_weight,
+    numpy_softplus,
     optimizer_update,
     outputs_as_predictions,
+    predicted_variance,
     unflatten_params,
 )
 from galton.spec import NetworkSpec, TrainConfig
@@ -48,17 +49,13 @@ def _activation_grad(z: np.ndarray, name: str) -> np.ndarray:
     return np.ones_like(z)
 
 
-def _softplus(z: np.ndarray) -> np.ndarray:
-    return np.logaddexp(0, z)
-
-
 def _loss_and_dout(out: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[float, np.ndarray]:
     """Mean loss over the batch of outputs ``out`` (n, k) and its derivative (n, k)."""
     n = out.shape[0]
     if cfg.loss == "gaussian":
-        loss = float(np.mean(gaussian_nll(out, y, _softplus, np.log)))
+        loss = float(np.mean(gaussian_nll(out, y, numpy_softplus, np.log)))
         mean, raw = out[:, 0], out[:, 1]
-        var = _softplus(raw) + MIN_VARIANCE
+        var = predicted_variance(raw)
         err = mean - y
         dvar = 0.5 / var - 0.5 * err**2 / var**2
         # softplus' is the logistic function
