@@ -325,16 +325,59 @@ def fit(
     resume: Annotated[
         Path | None, typer.Option(help="Continue an interrupted fit from its checkpoint.")
     ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Read DATA in chunks, never whole (automatic above --memory-limit, and for "
+            "directories and glob patterns).",
+        ),
+    ] = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Memory for the data, e.g. 1GB (default: a quarter of RAM)."),
+    ] = None,
+    chunk_rows: Annotated[
+        int | None, typer.Option(help="Rows per chunk when streaming (default: from the limit).")
+    ] = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a model and print its summary; save it with --out."""
+    from galton.data.chunks import (
+        chunk_rows_for,
+        default_memory_limit,
+        is_pattern,
+        parse_memory,
+        stream_bytes,
+    )
     from galton.data.loading import describe_source, split_target
     from galton.estimators import LinearRegression, NeuralRegressor
 
     missing = _missing_policy(drop_missing, impute)
     if model not in ("linear", "neuron", "neural"):
         raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
+    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
+    if (
+        data is not None
+        and db is None
+        and (stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit)
+    ):
+        if target is None or formula is not None:
+            raise GaltonError("a streamed fit takes --target COL (not --formula)")
+        if model != "linear":
+            raise GaltonError("streamed fits are for --model linear")
+        if chunk_rows is not None and chunk_rows < 1:
+            raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
+        streamed = LinearRegression(fit_intercept=not no_intercept, degree=degree, missing=missing)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+            rows = chunk_rows or chunk_rows_for(data, limit)
+            streamed.fit_stream(data, target, chunk_rows=rows, features=chosen)
+        _warn_lines(caught)
+        _report_fit(streamed, out, as_json)
+        return
     frame = _read_input(data, db, sql, fmt)
     if formula is not None:
         if target is not None or features is not None:
@@ -381,6 +424,11 @@ def fit(
         warnings.simplefilter("always")
         estimator.fit(X, y, **options)
     _warn_lines(caught)
+    _report_fit(estimator, out, as_json)
+
+
+def _report_fit(estimator: Any, out: Path | None, as_json: bool) -> None:
+    """Save the fitted model when asked, then print its summary or JSON."""
     if out is not None:
         estimator.save(out)
     if as_json:
@@ -500,6 +548,53 @@ def info(
         f"trained on {body['n_samples']} rows in {body['fit_seconds']:.3g} s"
     )
     typer.echo(estimator.summary())
+
+
+@app.command()
+def update(
+    model_path: Annotated[
+        Path, typer.Argument(metavar="MODEL", help="A model file saved by `galton fit --out`.")
+    ],
+    data: Annotated[str, typer.Argument(metavar="NEWDATA", help="New rows: a file.")],
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="Target column (default: the model's).")
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Neural models: passes over the new rows.")
+    ] = None,
+    fmt: FormatOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the updated model here, not MODEL.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
+    from galton.data.loading import read_table
+    from galton.estimators import LinearRegression, load
+
+    estimator = load(model_path)
+    frame = read_table(data, fmt)
+    rows_before = estimator.n_samples_
+    options: dict[str, Any] = {}
+    if epochs is not None:
+        if isinstance(estimator, LinearRegression):
+            raise GaltonError("--epochs applies to neural models; a linear update is exact")
+        options["epochs"] = epochs
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        estimator.partial_fit(frame, target, **options)
+    _warn_lines(caught)
+    destination = out or model_path
+    estimator.save(destination)
+    if as_json:
+        body = {**_model_json(estimator), "rows_before": rows_before, "rows_given": len(frame)}
+        _emit_json({**body, "saved_to": str(destination)})
+        return
+    typer.echo(estimator.summary())
+    typer.echo(
+        f"updated with {len(frame)} rows of {data} (trained on {rows_before} before); "
+        f"saved to {destination}"
+    )
 
 
 @app.command()

@@ -13,7 +13,7 @@ import inspect
 import math
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +25,9 @@ import pandas as pd
 from galton import backends as engine_registry
 from galton.backends.common import init_params
 from galton.calibration import Calibration, mixture
+from galton.data.chunks import DEFAULT_CHUNK_ROWS, iter_chunks
 from galton.data.formula import FormulaDesign
-from galton.data.loading import describe_source, read_table, table_and_target
+from galton.data.loading import describe_source, read_table, split_target, table_and_target
 from galton.data.preprocess import (
     MISSING_POLICIES,
     Preprocessor,
@@ -43,6 +44,7 @@ from galton.errors import (
 )
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.distributions import t_ppf
+from galton.exact.qr_summary import QRSummary
 from galton.exact.results import OLSResults
 from galton.exact.solver import solve_by_normal_equations
 from galton.io import read_model_file, write_model_file
@@ -51,6 +53,10 @@ from galton.training import train
 from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
 from galton.training.loop import Checkpointing
 from galton.training.loop import TrainingInterrupted as LoopInterrupted
+
+#: Streamed and updated fits solve in float64 QR: above this condition number they warn
+#: that fewer than 10 digits remain (the in-memory fit switches to extended precision).
+STREAM_CONDITION_WARNING = 1e6
 
 
 class AliasedColumnsWarning(UserWarning):
@@ -138,35 +144,13 @@ class _Estimator:
             features, target = self.formula_.fit(frame, source)
         else:
             features, target, source = table_and_target(X, y, type(self).__name__)
-        if len(features) == 0:
-            raise DataError(f"{source}: no data rows")
-        if features.shape[1] == 0:
-            raise DataError(
-                f"{source}: 0 feature(s) (shape=({len(features)}, 0)) while a minimum of 1 is "
-                "required."
-            )
-        weights = None
-        if sample_weight is not None:
-            weights = pd.Series(
-                np.asarray(sample_weight, dtype=float).ravel(), index=features.index
-            )
-            if len(weights) != len(features):
-                raise DataError(f"sample_weight has {len(weights)} values for {len(features)} rows")
-            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
-                raise DataError("sample_weight must be finite and non-negative")
-            if not np.any(weights > 0):
-                raise DataError("sample_weight is zero for every row: nothing to fit")
-            positive = (weights > 0).to_numpy()  # a zero weight is the same as leaving out
-            features, target, weights = features[positive], target[positive], weights[positive]
-        features, target = apply_missing_policy(features, target, self.missing, source)
-        y_arr = numeric_column(target, str(target.name), source, role="target")
+        features, target, weights = self._usable_rows(features, target, sample_weight, source)
         self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
-        X_arr = self.preprocessor_.transform(features, source)
         self.feature_names_in_ = [str(c) for c in features.columns]
         self.feature_names_ = self.preprocessor_.feature_names_
         self.target_name_ = str(target.name)
         self.n_features_in_ = len(self.feature_names_in_)
-        w = None if weights is None else weights.loc[features.index].to_numpy()
+        X_arr, y_arr, w = self._arrays(features, target, weights, source)
         if X_arr.shape[0] < 2:
             raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
         if np.ptp(y_arr) == 0:
@@ -177,6 +161,113 @@ class _Estimator:
                 stacklevel=3,
             )
         return X_arr, y_arr, w
+
+    def _new_rows(
+        self, X: Any, y: Any, sample_weight: Any = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Rows for updating a fitted model, preprocessed as in ``fit`` (no state learned):
+        inputs (n, d), target (n,), weights (n,) or None. ``y`` defaults to the target
+        column the model was trained on."""
+        self._require_fitted()
+        if self.formula_ is not None:
+            raise ParameterError("models with a formula cannot be updated: refit on all rows")
+        features, target, source = table_and_target(
+            X, self.target_name_ if y is None else y, type(self).__name__, self.feature_names_in_
+        )
+        features, target, weights = self._usable_rows(features, target, sample_weight, source)
+        return self._arrays(features, target, weights, source)
+
+    def _usable_rows(
+        self, features: pd.DataFrame, target: pd.Series, sample_weight: Any, source: str
+    ) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
+        """Check the table and weights; drop zero-weight rows and, by the missing-value
+        policy, incomplete ones."""
+        if len(features) == 0:
+            raise DataError(f"{source}: no data rows")
+        if features.shape[1] == 0:
+            raise DataError(
+                f"{source}: 0 feature(s) (shape=({len(features)}, 0)) while a minimum of 1 is "
+                "required."
+            )
+        weights = None
+        if sample_weight is not None:
+            values = np.asarray(sample_weight, dtype=float).ravel()
+            if len(values) != len(features):
+                raise DataError(f"sample_weight has {len(values)} values for {len(features)} rows")
+            weights = pd.Series(values, index=features.index)
+            if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+                raise DataError("sample_weight must be finite and non-negative")
+            if not np.any(weights > 0):
+                raise DataError("sample_weight is zero for every row: nothing to fit")
+            positive = (weights > 0).to_numpy()  # a zero weight is the same as leaving out
+            features, target, weights = features[positive], target[positive], weights[positive]
+        features, target = apply_missing_policy(features, target, self.missing, source)
+        return features, target, weights
+
+    def _arrays(
+        self,
+        features: pd.DataFrame,
+        target: pd.Series,
+        weights: pd.Series | None,
+        source: str,
+        first_row: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The fitted preprocessor's inputs (n, d), the numeric target (n,) and weights;
+        ``first_row`` rows of the file came before these (for messages)."""
+        y_arr = numeric_column(target, str(target.name), source, role="target", first_row=first_row)
+        X_arr = self.preprocessor_.transform(features, source, first_row)
+        w = None if weights is None else weights.loc[features.index].to_numpy()
+        return X_arr, y_arr, w
+
+    def _stream_rows(
+        self,
+        source: Any,
+        target: str,
+        sample_weight: str | None,
+        chunk_rows: int,
+        features: list[str] | None = None,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
+        """Preprocessed chunks of a stream source: inputs (m, d), target (m,), weights.
+
+        The first chunk fixes the columns' kinds and the levels of text columns (unless
+        ``categories`` gives them); a later chunk with an unseen level is an error naming
+        the row. ``sample_weight`` names a weight column.
+        """
+        name = type(self).__name__
+        if self.formula is not None:
+            raise ParameterError(f"{name} streams with target=, not a formula")
+        if self.missing in ("mean", "median"):
+            raise ParameterError(
+                f"streaming fits read the data once, so they cannot impute missing values "
+                f"from it: use missing='drop' or 'error' (got {self.missing!r})"
+            )
+        if not isinstance(target, str):
+            raise ParameterError(f"{name} streams need target= the name of the target column")
+        self.formula_ = None
+        fitted = False
+        for chunk in iter_chunks(source, chunk_rows):
+            frame = chunk.frame
+            weights = None
+            if sample_weight is not None:
+                if sample_weight not in map(str, frame.columns):
+                    raise DataError(f"{chunk.source}: no weight column '{sample_weight}'")
+                weights = frame[sample_weight].to_numpy(dtype=float)
+                frame = frame.drop(columns=[sample_weight])
+            X_part, y_part = split_target(frame, target, features, chunk.source)
+            X_part, y_part, w_part = self._usable_rows(X_part, y_part, weights, chunk.source)
+            if not fitted:
+                self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(
+                    X_part, chunk.source
+                )
+                self.feature_names_in_ = [str(c) for c in X_part.columns]
+                self.feature_names_ = self.preprocessor_.feature_names_
+                self.target_name_ = target
+                self.n_features_in_ = len(self.feature_names_in_)
+                features = self.feature_names_in_  # every chunk: the same columns
+                fitted = True
+            yield self._arrays(X_part, y_part, w_part, chunk.source, chunk.first_row)
+        if not fitted:
+            raise DataError(f"{describe_source(source)}: no data rows")
 
     def _plain_arrays(
         self, X: Any, y: Any, sample_weight: Any = None
@@ -441,18 +532,133 @@ class LinearRegression(_Estimator):
         self.n_samples_ = int(len(y_arr))
         log_w = float(np.sum(np.log(w))) if w is not None else 0.0
         self._set_results(solution, log_w)
+        # the solver's factor stands for these rows in later updates (see qr_summary)
+        self.qr_summary_ = None
+        if solution.factor is not None:
+            summary = QRSummary.anchored(solution.factor, solution.coef, solution.rss, y_arr, w)
+            self.qr_summary_ = summary if np.isfinite(summary.r).all() else None
         self.fit_seconds_ = time.perf_counter() - start
         self.metrics_ = solution.fit_metrics or regression_metrics(
             y_arr, self._predict_design(X_arr)
         )
+        self._warn_aliased(solution)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
+        """Add rows to a fitted model: an exact update, equal to a refit on all the rows.
+
+        The first call (on an unfitted model) is ``fit``. Later calls merge the new rows
+        into the model's triangular factor by one QR (``galton.exact.qr_summary``), so
+        coefficients and every statistic are those of least squares on old plus new
+        rows, to float64 QR accuracy, without the old rows.
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+            New rows, with the columns the model was trained on.
+        y : array of shape (n,) or str, optional
+            Their target; by default the model's target column of ``X``.
+        sample_weight : array of shape (n,), optional
+        """
+        if not hasattr(self, "preprocessor_"):
+            return self.fit(X, y, sample_weight)
+        if getattr(self, "qr_summary_", None) is None:
+            raise ParameterError(
+                "this model keeps no factor to update (values beyond float64's range, or a "
+                "file from an older galton): refit on all the rows"
+            )
+        start = time.perf_counter()
+        X_arr, y_arr, w = self._new_rows(X, y, sample_weight)
+        summary = self.qr_summary_.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        self._fit_summary(summary, start)
+        return self
+
+    def fit_stream(
+        self,
+        source: Any,
+        target: str,
+        sample_weight: str | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        features: list[str] | None = None,
+    ) -> LinearRegression:
+        """Exact least squares in one pass over chunks of rows, in bounded memory.
+
+        Each chunk's weighted design is merged into a triangular factor by one QR (TSQR,
+        ``galton.exact.qr_summary``): memory is one chunk plus a (p+1) x (p+1) matrix
+        whatever the number of rows, and coefficients equal the in-memory fit to about
+        ``condition number * 1e-16`` relative. The full statistics follow; the training
+        MAE, which needs the final coefficients, is not computed (one pass).
+
+        Parameters
+        ----------
+        source : path, directory, glob pattern, list of those, DataFrame or iterable of
+            DataFrames (see ``galton.data.chunks``)
+        target : str
+            The target column.
+        sample_weight : str, optional
+            A column of positive weights.
+        chunk_rows : int
+            Rows read at a time.
+        features : list of str, optional
+            Feature columns (default: every column but the target and weights).
+        """
+        self._validate()
+        _check(
+            type(self).__name__,
+            "solver",
+            self.solver,
+            self.solver in ("auto", "qr"),
+            "'auto' or 'qr' for a streamed fit (it solves by QR)",
+        )
+        _check(
+            "fit_stream",
+            "chunk_rows",
+            chunk_rows,
+            isinstance(chunk_rows, int) and chunk_rows > 0,
+            "a positive int",
+        )
+        start = time.perf_counter()
+        summary = None
+        for X_arr, y_arr, w in self._stream_rows(
+            source, target, sample_weight, chunk_rows, features
+        ):
+            if summary is None:
+                self.terms_ = polynomial_terms(
+                    X_arr.shape[1], self.degree, self.fit_intercept, self.preprocessor_.powered_
+                )
+                summary = QRSummary.empty(len(self.terms_))
+            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        if summary is None or summary.nobs < 2:
+            raise DataError(f"{describe_source(source)}: fewer than 2 rows to fit")
+        self._fit_summary(summary, start)
+        return self
+
+    def _fit_summary(self, summary: QRSummary, start: float) -> None:
+        """Results, metrics and warnings from a merged factor (streams and updates)."""
+        solution = summary.solve(self.rank_tol)
+        self.n_samples_ = summary.nobs
+        self._set_results(solution, summary.log_w)
+        self.qr_summary_ = summary
+        self.metrics_ = solution.fit_metrics
+        self.fit_seconds_ = time.perf_counter() - start
+        if solution.scaled_condition_number > STREAM_CONDITION_WARNING:
+            warnings.warn(
+                f"condition number {solution.scaled_condition_number:.3g}: a float64 QR fit "
+                f"keeps about {16 - math.log10(solution.scaled_condition_number):.0f} digits; "
+                "the in-memory fit uses exact extended precision for such designs",
+                UserWarning,
+                stacklevel=3,
+            )
+        self._warn_aliased(solution)
+
+    def _warn_aliased(self, solution: LstsqSolution) -> None:
         if solution.aliased.any():
             warnings.warn(
                 f"aliased columns not estimated: {', '.join(self.aliased_)} "
                 f"(rank {solution.rank} of {len(self.terms_)})",
                 AliasedColumnsWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
-        return self
 
     def _set_results(self, solution: LstsqSolution, log_weights_sum: float) -> None:
         names = [t.name(self.feature_names_) for t in self.terms_]
@@ -576,6 +782,16 @@ class LinearRegression(_Estimator):
             "col_scale": sol.col_scale,
             "aliased": sol.aliased.astype(np.uint8),
         }
+        summary = getattr(self, "qr_summary_", None)
+        if summary is not None:  # what `galton update` merges new rows into
+            arrays["qr_r"] = summary.r
+            meta["qr_summary"] = {
+                "nobs": summary.nobs,
+                "wsum": summary.wsum,
+                "wmean": summary.wmean,
+                "wm2": summary.wm2,
+                "log_w": summary.log_w,
+            }
         return meta, arrays
 
     @classmethod
@@ -592,6 +808,8 @@ class LinearRegression(_Estimator):
             **s,
         )
         model._set_results(solution, meta["log_weights_sum"])
+        sums = meta.get("qr_summary")  # absent in files from before updates
+        model.qr_summary_ = QRSummary(arrays["qr_r"], **sums) if sums else None
         return model
 
 

@@ -16,12 +16,14 @@ MISSING_POLICIES = ("error", "drop", "mean", "median")
 _MISSING_HINT = "use --drop-missing or --impute mean|median (missing='drop'|'mean'|'median')"
 
 
-def _first_bad(values: pd.Series, bad: np.ndarray) -> str:
+def _first_bad(values: pd.Series, bad: np.ndarray, first_row: int = 0) -> str:
     row = int(np.flatnonzero(bad)[0])
-    return f"row {row + 1} has {values.iloc[row]!r}"
+    return f"row {first_row + row + 1} has {values.iloc[row]!r}"
 
 
-def numeric_column(values: pd.Series, name: str, source: str, role: str = "column") -> np.ndarray:
+def numeric_column(
+    values: pd.Series, name: str, source: str, role: str = "column", first_row: int = 0
+) -> np.ndarray:
     """A column as float64, or a one-line error naming the first non-numeric row.
 
     Parameters
@@ -31,6 +33,8 @@ def numeric_column(values: pd.Series, name: str, source: str, role: str = "colum
         Column and data names for the message.
     role : str
         ``"target"`` or ``"column"``, for the message.
+    first_row : int
+        Rows before these in the data (a chunk of a stream), so messages give file rows.
     """
     if pd.api.types.is_bool_dtype(values):
         return values.astype(np.float64).to_numpy()
@@ -41,12 +45,15 @@ def numeric_column(values: pd.Series, name: str, source: str, role: str = "colum
         bad = (coerced.isna() & values.notna()).to_numpy()
         if bad.any():
             what = "target" if role == "target" else "column"
-            raise DataError(f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad)}")
+            raise DataError(
+                f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad, first_row)}"
+            )
         out = coerced.to_numpy(dtype=np.float64, na_value=np.nan)
     infinite = np.isinf(out)
     if infinite.any():
         raise DataError(
-            f"{source}: column '{name}' has an infinite value: {_first_bad(values, infinite)}"
+            f"{source}: column '{name}' has an infinite value: "
+            f"{_first_bad(values, infinite, first_row)}"
         )
     return out
 
@@ -166,8 +173,9 @@ class Preprocessor:
                 flags.append(info["kind"] == "numeric")
         return flags
 
-    def transform(self, X: pd.DataFrame, source: str = "data") -> np.ndarray:
-        """The float64 matrix of shape (n, len(feature_names_))."""
+    def transform(self, X: pd.DataFrame, source: str = "data", first_row: int = 0) -> np.ndarray:
+        """The float64 matrix of shape (n, len(feature_names_)); ``first_row`` rows came
+        before ``X`` (a chunk of a stream), so error messages give the row in the file."""
         missing = [i["name"] for i in self.columns_ if i["name"] not in map(str, X.columns)]
         if missing:
             raise DataError(
@@ -180,7 +188,7 @@ class Preprocessor:
             col = X[info["name"]]
             if col.isna().any():
                 if "fill" not in info:
-                    row = int(np.flatnonzero(col.isna().to_numpy())[0]) + 1
+                    row = first_row + int(np.flatnonzero(col.isna().to_numpy())[0]) + 1
                     raise DataError(
                         f"{source}: column '{info['name']}' has a missing value (NaN) in row {row}"
                         + ("" if self.missing != "error" else f"; {_MISSING_HINT}")
@@ -193,13 +201,15 @@ class Preprocessor:
                 if unknown:
                     raise DataError(
                         f"{source}: column '{info['name']}' has unknown category "
-                        f"{text[unknown[0]]!r} in row {unknown[0] + 1} "
+                        f"{text[unknown[0]]!r} in row {first_row + unknown[0] + 1} "
                         f"(known: {', '.join(info['categories'])})"
                     )
                 cats = np.array(info["categories"][1:], dtype=object)
                 blocks.append((text[:, None] == cats[None, :]).astype(np.float64))
             else:
-                blocks.append(numeric_column(col, info["name"], source)[:, None])
+                blocks.append(
+                    numeric_column(col, info["name"], source, first_row=first_row)[:, None]
+                )
         return np.hstack(blocks) if blocks else np.empty((len(X), 0))
 
     def to_dict(self) -> dict[str, Any]:

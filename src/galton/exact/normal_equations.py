@@ -241,6 +241,8 @@ class NormalSolution:
         2-norm condition numbers of the design, raw and with unit-norm columns.
     metrics : dict of str to float
         Unweighted training RMSE, MAE and R-squared.
+    factor : ndarray of shape (p, p)
+        The Cholesky factor ``U`` of ``D' W D`` (``U'U = D'WD``), kept for updates.
     """
 
     coef: np.ndarray
@@ -251,6 +253,7 @@ class NormalSolution:
     condition_number: float
     scaled_condition_number: float
     metrics: dict[str, float]
+    factor: np.ndarray
 
 
 def solve_normal_equations(
@@ -343,6 +346,7 @@ def _solve(
         condition_number=float(raw[0] / raw[-1]) if raw[-1] > 0 else math.inf,
         scaled_condition_number=scaled_cond,
         metrics=metrics,
+        factor=upper / d[None, :],
     )
 
 

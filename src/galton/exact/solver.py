@@ -77,6 +77,10 @@ class LstsqSolution:
     fit_metrics : dict of str to float, optional
         Unweighted training RMSE, MAE and R-squared, when the solver's own residual pass
         computed them (saves the caller a pass over the data).
+    factor : ndarray of shape (p, p), optional
+        A factor ``M`` of the weighted cross-products in original units, ``M'M = D'WD``
+        (the solver's own triangular factor, columns in design order), from which a fit
+        can later be updated with new rows (``galton.exact.qr_summary``).
     """
 
     coef: np.ndarray
@@ -94,12 +98,13 @@ class LstsqSolution:
     method: str
     precision_bits: int
     fit_metrics: dict[str, float] | None = None
+    factor: np.ndarray | None = None
 
     @property
     def rss(self) -> float:
         """Weighted residual sum of squares in original units (inf beyond float64)."""
         with np.errstate(over="ignore"):
-            return float(np.float64(self.rss_scaled) / self.y_scale**2)
+            return float(np.float64(self.rss_scaled) / np.float64(self.y_scale) ** 2)
 
     @property
     def cov_unscaled(self) -> np.ndarray:
@@ -189,6 +194,7 @@ def solve_by_normal_equations(
         method="cholesky",
         precision_bits=53,
         fit_metrics=fast.metrics,
+        factor=fast.factor,
     )
 
 
@@ -227,6 +233,10 @@ def _solve(
     aliased = np.ones(p, dtype=bool)
     aliased[kept] = False
 
+    # M'M = D'WD in original units: As[:, perm] = Q r, As = D diag(scale * col_scale)
+    factor = np.zeros((p, p))
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        factor[: r.shape[0], perm] = r / (scale * col_scale)[perm][None, :]
     kept_order = perm[:rank]  # columns of ``r`` in pivot order
     if rank < p:  # refactor without the aliased columns, keeping their original order
         q, r = scipy.linalg.qr(As[:, kept], mode="economic")
@@ -282,6 +292,7 @@ def _solve(
         scaled_condition_number=scaled_cond,
         method=used,
         precision_bits=bits,
+        factor=factor if np.isfinite(factor).all() else None,
     )
 
 

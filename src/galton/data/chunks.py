@@ -1,0 +1,178 @@
+"""Reading data in chunks of rows, for fits that never hold the whole table in memory.
+
+A *stream source* is a file (CSV, TSV, Parquet, JSON Lines), a directory of such files, a
+glob pattern, a list of any of these, a DataFrame, or any iterable of DataFrames. Chunks
+come as ``Chunk(frame, source, first_row)``: ``first_row`` counts the rows before the chunk
+in its file, so error messages name the row in the file.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from galton.data.loading import FORMATS
+from galton.errors import DataError
+
+#: Rows per chunk when nothing else says: about 100 MB of float64 for 100 columns.
+DEFAULT_CHUNK_ROWS = 100_000
+
+
+class Chunk(NamedTuple):
+    """Some consecutive rows of a stream source."""
+
+    frame: pd.DataFrame
+    source: str  # the file (or object) the rows come from
+    first_row: int  # rows of that file before these
+
+
+def is_pattern(source: Any) -> bool:
+    """Whether ``source`` is a path with glob wildcards."""
+    return isinstance(source, str | Path) and any(ch in str(source) for ch in "*?[")
+
+
+def stream_files(source: str | Path) -> list[Path]:
+    """The files a path stands for: itself, a directory's data files, or a glob's matches
+    (sorted, so a stream's order is reproducible)."""
+    if is_pattern(source):
+        files = sorted(Path(p) for p in glob.glob(str(source)) if Path(p).is_file())
+        if not files:
+            raise DataError(f"{source}: no files match")
+        return files
+    path = Path(source)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS and p.is_file())
+        if not files:
+            raise DataError(
+                f"{source}: is a directory with no data files (CSV, Parquet, JSON Lines)"
+            )
+        return files
+    if not path.is_file():
+        raise DataError(f"{source}: no such file")
+    return [path]
+
+
+def stream_bytes(source: Any) -> int:
+    """Bytes on disk of a path source (0 for objects in memory)."""
+    if isinstance(source, str | Path):
+        try:
+            return sum(f.stat().st_size for f in stream_files(source))
+        except DataError:
+            return 0
+    if isinstance(source, list | tuple):
+        return sum(stream_bytes(s) for s in source)
+    return 0
+
+
+def iter_chunks(source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Chunk]:
+    """Yield chunks of at most ``chunk_rows`` rows from ``source`` (see the module)."""
+    if isinstance(source, pd.DataFrame):
+        name = str(source.attrs.get("source", "DataFrame"))
+        for start in range(0, len(source), chunk_rows):
+            yield Chunk(source.iloc[start : start + chunk_rows], name, start)
+    elif isinstance(source, str | Path):
+        for path in stream_files(source):
+            yield from _file_chunks(path, chunk_rows)
+    elif isinstance(source, Iterable):
+        first_row = 0
+        for part in source:
+            if isinstance(part, str | Path):
+                yield from iter_chunks(part, chunk_rows)
+            elif isinstance(part, pd.DataFrame):  # rows counted over the whole stream
+                yield Chunk(part, "stream", first_row)
+                first_row += len(part)
+            else:
+                raise DataError(f"a stream yields DataFrames or paths, not {type(part).__name__}")
+    else:
+        raise DataError(f"cannot stream rows from a {type(source).__name__}")
+
+
+def _file_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
+    kind = FORMATS.get(path.suffix.lower())
+    if kind is None:
+        raise DataError(
+            f"{path}: unknown file type '{path.suffix}'; use csv, tsv, parquet or jsonl"
+        )
+    first_row = 0
+    try:
+        for frame in _frames(path, kind, chunk_rows):
+            yield Chunk(frame, str(path), first_row)
+            first_row += len(frame)
+    except DataError:
+        raise
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: the file is empty") from None
+    except Exception as exc:  # parsers raise many types; the user needs one line
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DataError(f"{path}: cannot read as {kind} after row {first_row}: {first}") from None
+
+
+def _frames(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    if kind in ("csv", "tsv"):
+        with pd.read_csv(path, sep="," if kind == "csv" else "\t", chunksize=chunk_rows) as reader:
+            yield from reader
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        with pq.ParquetFile(path) as handle:
+            for batch in handle.iter_batches(batch_size=chunk_rows):
+                yield batch.to_pandas()
+    else:
+        with pd.read_json(path, lines=True, chunksize=chunk_rows) as reader:
+            yield from reader
+
+
+_UNITS = {"": 1, "B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def parse_memory(text: str) -> int:
+    """Bytes from ``"1GB"``, ``"512M"``, ``"2.5G"`` or a plain number of bytes."""
+    clean = text.strip().upper().removesuffix("IB").removesuffix("B")
+    unit = clean[-1:] if clean[-1:] in _UNITS else ""
+    try:
+        value = float(clean[: len(clean) - len(unit)])
+    except ValueError:
+        raise DataError(f"memory limit must look like 1GB or 512MB, got '{text}'") from None
+    if not value > 0:
+        raise DataError(f"memory limit must be positive, got '{text}'")
+    return int(value * _UNITS[unit])
+
+
+def total_memory() -> int:
+    """Physical memory in bytes (8 GiB where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def default_memory_limit() -> int:
+    """A quarter of physical memory: the streaming threshold and budget by default."""
+    return total_memory() // 4
+
+
+#: A chunk costs about this many times its parsed size at the peak of its processing:
+#: the parser's buffers, the float64 design, its weighted copy and the QR workspace.
+CHUNK_OVERHEAD = 8
+
+
+def chunk_rows_for(source: Any, memory_limit: int) -> int:
+    """Rows per chunk so that processing one chunk stays well inside ``memory_limit``,
+    estimated from the first 1000 rows of ``source`` (a path or DataFrame; an iterator is
+    not sampled, since that would consume it)."""
+    if not isinstance(source, str | Path | pd.DataFrame | list | tuple):
+        return DEFAULT_CHUNK_ROWS
+    sample = next(iter_chunks(source, 1000), None)
+    if sample is None or len(sample.frame) == 0:
+        return DEFAULT_CHUNK_ROWS
+    per_row = max(
+        8 * (sample.frame.shape[1] + 1),
+        sample.frame.memory_usage(deep=True).sum() / len(sample.frame),
+    )
+    return int(np.clip(memory_limit // (CHUNK_OVERHEAD * per_row), 1000, 1_000_000))
