@@ -196,6 +196,8 @@ def _model_json(model: Any) -> dict[str, Any]:
         "metrics": model.metrics_,
         "fit_seconds": model.fit_seconds_,
     }
+    if getattr(model, "distributed_", None):
+        out["distributed"] = model.distributed_
     if isinstance(model, LinearRegression):
         ci = model.conf_int()
         out["coefficients"] = [
@@ -340,6 +342,14 @@ def fit(
     chunk_rows: Annotated[
         int | None, typer.Option(help="Rows per chunk when streaming (default: from the limit).")
     ] = None,
+    engine: Annotated[
+        str,
+        typer.Option(help="local, or dask: DATA (Parquet/CSV files) is fitted on a Dask cluster."),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: a LocalCluster for the fit)."),
+    ] = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -357,6 +367,28 @@ def fit(
     missing = _missing_policy(drop_missing, impute)
     if model not in ("linear", "neuron", "neural"):
         raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
+    if engine not in ("local", "dask"):
+        raise GaltonError(f"--engine must be local or dask, got '{engine}'")
+    if scheduler is not None and engine != "dask":
+        raise GaltonError("--scheduler goes with --engine dask")
+    if engine == "dask":
+        if data is None or target is None or formula is not None:
+            raise GaltonError("--engine dask takes DATA (Parquet or CSV files) and --target COL")
+        if model != "linear":
+            raise GaltonError("--engine dask fits --model linear")
+        distributed = LinearRegression(
+            fit_intercept=not no_intercept,
+            degree=degree,
+            missing=missing,
+            engine="dask",
+            scheduler=scheduler,
+        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            distributed.fit(data, target)
+        _warn_lines(caught)
+        _report_fit(distributed, out, as_json)
+        return
     limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
     if (
         data is not None
@@ -435,6 +467,13 @@ def _report_fit(estimator: Any, out: Path | None, as_json: bool) -> None:
         _emit_json({**_model_json(estimator), "saved_to": str(out) if out else None})
         return
     typer.echo(estimator.summary())
+    run = getattr(estimator, "distributed_", None)
+    if run:
+        typer.echo(
+            f"Dask: {run['workers']} workers at {run['scheduler']}, {run['partitions']} "
+            f"partitions; {run['rows_read']} rows read of {run['rows_expected']} in the "
+            f"source, {run['rows_used']} used"
+        )
     if out is not None:
         typer.echo(f"saved to {out}")
 

@@ -219,6 +219,29 @@ class _Estimator:
         w = None if weights is None else weights.loc[features.index].to_numpy()
         return X_arr, y_arr, w
 
+    def _partition_plan(self, head: pd.DataFrame, target: Any, weight: str | None) -> Any:
+        """Learn the preprocessing from a first partition ``head``; returns the
+        ``galton.distributed.PartitionPlan`` every partition task follows."""
+        from galton.distributed import PartitionPlan
+
+        name = type(self).__name__
+        if self.formula is not None or not isinstance(target, str):
+            raise ParameterError(f"{name} with engine='dask' takes target= a column name")
+        if self.missing in ("mean", "median"):
+            raise ParameterError(
+                "a distributed fit cannot impute missing values: use missing='drop' or 'error'"
+            )
+        columns = [str(c) for c in head.columns]
+        features = [c for c in columns if c not in (target, weight)]
+        X_head, y_head = split_target(head.set_axis(columns, axis=1), target, features, "data")
+        self.formula_ = None
+        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(X_head, "data")
+        self.feature_names_in_ = features
+        self.feature_names_ = self.preprocessor_.feature_names_
+        self.target_name_ = target
+        self.n_features_in_ = len(features)
+        return PartitionPlan(target, features, weight, self.missing, self.preprocessor_.to_dict())
+
     def _stream_rows(
         self,
         source: Any,
@@ -389,6 +412,17 @@ class _Estimator:
         raise NotImplementedError
 
 
+def _check_engine(owner: str, engine: Any, scheduler: Any) -> None:
+    _check(owner, "engine", engine, engine in ("local", "dask"), "a str among {'local', 'dask'}")
+    _check(
+        owner,
+        "scheduler",
+        scheduler,
+        scheduler is None or (isinstance(scheduler, str) and engine == "dask"),
+        "None, or an address with engine='dask'",
+    )
+
+
 def _mean_std(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and standard deviations of ``A`` (n, k), exact powers of two taken out
     first so values near 1e300 do not overflow when squared."""
@@ -441,6 +475,14 @@ class LinearRegression(_Estimator):
     formula : str, optional
         ``"y ~ a + I(b**0.5) + C(region)"`` (formulaic syntax): the design and target come
         from the formula, ``fit`` takes only the table, and ``- 1`` drops the intercept.
+    engine : {"local", "dask"}
+        ``dask``: ``fit(data, target)`` reads a dask DataFrame or Parquet/CSV files as
+        partitions on a Dask cluster and solves by a tree of QR merges of per-partition
+        factors (``galton.distributed``), equal to the in-memory fit; ``sample_weight``
+        then names a weight column.
+    scheduler : str, optional
+        Address of the Dask scheduler (``tcp://host:8786``); default: a ``LocalCluster``
+        started for the fit, one worker process per core.
     """
 
     _kind = "linear"
@@ -454,6 +496,8 @@ class LinearRegression(_Estimator):
         missing: str = "error",
         categories: dict[str, list] | None = None,
         formula: str | None = None,
+        engine: str = "local",
+        scheduler: str | None = None,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
@@ -462,6 +506,8 @@ class LinearRegression(_Estimator):
         self.missing = missing
         self.categories = categories
         self.formula = formula
+        self.engine = engine
+        self.scheduler = scheduler
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -502,6 +548,7 @@ class LinearRegression(_Estimator):
             self.missing in MISSING_POLICIES,
             f"a str among {set(MISSING_POLICIES)}",
         )
+        _check_engine(name, self.engine, self.scheduler)
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Fit by least squares (weighted with ``sample_weight``).
@@ -514,6 +561,9 @@ class LinearRegression(_Estimator):
         """
         self._validate()
         start = time.perf_counter()
+        if self.engine == "dask":
+            self._fit_dask(X, y, sample_weight, start)
+            return self
         solution = None
         plain = self._plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
         if plain is not None:  # large numeric arrays: the fast path, never copying X
@@ -632,6 +682,37 @@ class LinearRegression(_Estimator):
             raise DataError(f"{describe_source(source)}: fewer than 2 rows to fit")
         self._fit_summary(summary, start)
         return self
+
+    def _fit_dask(self, source: Any, target: Any, weight: Any, start: float) -> None:
+        """``fit`` with ``engine="dask"``: a reduction of per-partition factors."""
+        from galton import distributed
+
+        if not isinstance(weight, str | None):
+            raise ParameterError("with engine='dask', sample_weight names a weight column")
+        with distributed.dask_client(self.scheduler) as client:
+            frame = distributed.dask_frame(source)
+            plan = self._partition_plan(distributed.first_partition(frame), target, weight)
+            self.terms_ = polynomial_terms(
+                len(self.feature_names_),
+                self.degree,
+                self.fit_intercept,
+                self.preprocessor_.powered_,
+            )
+            summary, rows_read = distributed.least_squares_summary(client, frame, plan, self.terms_)
+            expected = distributed.source_rows(source, frame)
+            self.distributed_ = {
+                **distributed.describe_cluster(client),
+                "partitions": int(frame.npartitions),
+                "rows_expected": expected,
+                "rows_read": int(rows_read),
+                "rows_used": int(summary.nobs),
+            }
+        if rows_read != expected:
+            raise GaltonError(
+                f"{describe_source(source)}: the fit read {rows_read} rows of {expected}: "
+                "rows were lost on the cluster"
+            )
+        self._fit_summary(summary, start)
 
     def _fit_summary(self, summary: QRSummary, start: float) -> None:
         """Results, metrics and warnings from a merged factor (streams and updates)."""

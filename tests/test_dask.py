@@ -1,0 +1,140 @@
+"""Distributed fits on a 2-worker Dask LocalCluster: exact, row-counted, fault tolerant."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+import dask
+import dask.dataframe as dd
+import distributed as distributed_lib
+import numpy as np
+import pandas as pd
+import pytest
+
+import galton
+from galton import distributed
+from galton.cli import main
+from galton.errors import GaltonError
+
+TOL = 1e-10
+
+
+def relative(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.linalg.norm(np.asarray(a) - b) / np.linalg.norm(b))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """Two single-threaded worker processes, as CI runs them."""
+    with (
+        distributed_lib.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        distributed_lib.Client(local) as client,
+    ):
+        yield local, client
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 30_000
+    frame = pd.DataFrame(rng.normal(size=(n, 5)) * [1, 2, 50, 0.1, 1], columns=list("abcde"))
+    frame["kind"] = rng.choice(["p", "q", "r"], n)
+    frame["w"] = rng.uniform(0.5, 2.0, n)
+    frame["y"] = frame.a - 2 * frame.b + 0.01 * frame.c + (frame.kind == "q") + rng.normal(size=n)
+    return frame
+
+
+def test_parquet_directory_fit_equals_the_in_memory_fit(cluster, table, tmp_path) -> None:
+    local, _ = cluster
+    for k in range(6):
+        table.iloc[k * 5000 : (k + 1) * 5000].drop(columns="w").to_parquet(
+            tmp_path / f"{k}.parquet"
+        )
+    model = galton.LinearRegression(engine="dask", scheduler=local.scheduler_address)
+    model.fit(str(tmp_path), "y")
+    reference = galton.LinearRegression().fit(table.drop(columns="w"), "y")
+    assert relative(model.params_, reference.params_) < TOL
+    assert relative(model.bse_, reference.bse_) < TOL
+    assert model.rsquared_ == pytest.approx(reference.rsquared_, rel=TOL)
+    assert model.distributed_["workers"] == 2
+    assert model.distributed_["partitions"] == 6
+    assert model.distributed_["rows_read"] == model.distributed_["rows_expected"] == 30_000
+
+
+def test_weighted_dask_frame(cluster, table) -> None:
+    local, _ = cluster
+    frame = dd.from_pandas(table, npartitions=7)
+    model = galton.LinearRegression(engine="dask", scheduler=local.scheduler_address)
+    model.fit(frame, "y", sample_weight="w")
+    reference = galton.LinearRegression().fit(
+        table.drop(columns=["w", "y"]), table.y, sample_weight=table.w
+    )
+    assert relative(model.params_, reference.params_) < TOL
+    assert model.llf_ == pytest.approx(reference.llf_, rel=TOL)
+
+
+def test_lost_rows_are_an_error(cluster, table, monkeypatch) -> None:
+    local, _ = cluster
+    monkeypatch.setattr(distributed, "source_rows", lambda source, frame: len(table) + 1)
+    model = galton.LinearRegression(engine="dask", scheduler=local.scheduler_address)
+    with pytest.raises(GaltonError, match="read 30000 rows of 30001"):
+        model.fit(dd.from_pandas(table, npartitions=3), "y")
+
+
+def _slow_partition(k: int, rows: pd.DataFrame) -> pd.DataFrame:
+    time.sleep(0.4)  # long enough for a worker to die in the middle of the fit
+    return rows
+
+
+def test_a_worker_killed_mid_fit_loses_no_rows(cluster, table) -> None:
+    import cloudpickle
+
+    local, client = cluster
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests
+    delayed = dask.delayed
+    parts = [delayed(_slow_partition)(k, table.iloc[k * 1000 : (k + 1) * 1000]) for k in range(30)]
+    frame = dd.from_delayed(parts, meta=table.iloc[:0])
+    pids = client.run(os.getpid)
+    victim = sorted(pids.values())[0]
+
+    def kill_soon() -> None:
+        time.sleep(2.0)
+        os.kill(victim, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    model = galton.LinearRegression(engine="dask", scheduler=local.scheduler_address)
+    model.fit(frame, "y", sample_weight="w")
+    killer.join()
+    assert victim not in client.run(os.getpid).values()  # the worker did die (and restarted)
+    reference = galton.LinearRegression().fit(
+        table.drop(columns=["w", "y"]), table.y, sample_weight=table.w
+    )
+    assert relative(model.params_, reference.params_) < TOL
+    assert model.distributed_["rows_read"] == model.distributed_["rows_expected"] == 30_000
+    assert model.n_samples_ == 30_000
+
+
+def test_cli_engine_dask(cluster, table, tmp_path, capsys) -> None:
+    local, _ = cluster
+    table.iloc[:20_000].drop(columns="w").to_parquet(tmp_path / "a.parquet")
+    table.iloc[20_000:].drop(columns="w").to_parquet(tmp_path / "b.parquet")
+    argv = ["fit", str(tmp_path / "*.parquet"), "--target", "y", "--engine", "dask"]
+    main([*argv, "--scheduler", local.scheduler_address, "--json"])
+    body = json.loads(capsys.readouterr().out)
+    assert body["distributed"]["rows_read"] == 30_000
+    reference = galton.LinearRegression().fit(table.drop(columns="w"), "y")
+    assert relative([c["coef"] for c in body["coefficients"]], reference.params_) < TOL
+    main([*argv, "--scheduler", local.scheduler_address])
+    assert "30000 rows read of 30000 in the source" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--scheduler", "tcp://127.0.0.1:9"])
+    assert stop.value.code == 2
+    assert "cannot reach the Dask scheduler" in capsys.readouterr().err
