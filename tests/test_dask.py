@@ -138,3 +138,92 @@ def test_cli_engine_dask(cluster, table, tmp_path, capsys) -> None:
         main([*argv, "--scheduler", "tcp://127.0.0.1:9"])
     assert stop.value.code == 2
     assert "cannot reach the Dask scheduler" in capsys.readouterr().err
+
+
+def _scattered(client, X: np.ndarray, y: np.ndarray, cuts: list[int]):
+    """Standardised rows split into partitions held by the workers."""
+    bounds = [0, *cuts, len(y)]
+    # a list: scattering a dict would scatter its values under its keys
+    parts = client.scatter(
+        [{"X": X[a:b], "y": y[a:b]} for a, b in zip(bounds, bounds[1:], strict=False)]
+    )
+    return distributed.PartitionedRows(client, parts, np.array(bounds), X.shape[1])
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
+def test_data_parallel_training_equals_one_process(cluster, optimizer: str) -> None:
+    """The same start and batches: the summed partition gradients take the same steps."""
+    from galton.backends import numpy_engine
+    from galton.backends.common import init_params
+    from galton.spec import NetworkSpec, TrainConfig
+    from galton.training import train
+
+    _, client = cluster
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(600, 3))
+    y = np.tanh(X[:, 0]) - X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=600)
+    net = NetworkSpec(3, (8,), "tanh")
+    start = init_params(net, np.random.default_rng(0))
+    cfg = TrainConfig(
+        optimizer=optimizer,
+        learning_rate=0.01,
+        batch_size=50,
+        max_epochs=4 if optimizer == "adam" else 15,
+        weight_decay=1e-3,
+        early_stopping=False,
+        seed=3,
+    )
+    alone = train(numpy_engine, net, start, cfg, X, y, progress=False)
+    rows = _scattered(client, X, y, [100, 350, 351])
+    together = train(distributed.DaskEngine, net, start, cfg, rows, None, progress=False)
+    for a, b in zip(together.params, alone.params, strict=True):
+        assert relative(a, b) < 1e-9
+    assert together.history["train_loss"] == pytest.approx(alone.history["train_loss"], rel=1e-9)
+    assert together.history["train_loss"][-1] < together.history["train_loss"][0]
+
+
+def test_neural_fit_on_the_cluster(cluster, tmp_path) -> None:
+    local, _ = cluster
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(rng.uniform(-2, 2, size=(3000, 2)), columns=["u", "v"])
+    frame["y"] = np.sin(2 * frame.u) + frame.v**2 + 0.05 * rng.normal(size=3000)
+    for k in range(3):
+        frame.iloc[k * 1000 : (k + 1) * 1000].to_parquet(tmp_path / f"{k}.parquet")
+    model = galton.NeuralRegressor(
+        hidden=(16,), max_epochs=60, engine="dask", scheduler=local.scheduler_address, seed=1
+    ).fit(str(tmp_path), "y")
+    assert model.train_config_.optimizer == "lbfgs"
+    assert model.history_["train_loss"][-1] < 0.2 * model.history_["train_loss"][0]
+    assert model.distributed_["rows_read"] == model.distributed_["rows_expected"] == 3000
+    assert model.n_samples_ == 3000
+    assert model.metrics_["val_r2"] > 0.9
+    model.save(tmp_path / "net.galton")
+    again = galton.load(tmp_path / "net.galton")
+    assert np.allclose(again.predict(frame[["u", "v"]]), model.predict(frame[["u", "v"]]))
+
+
+def test_a_worker_killed_mid_training_loses_no_rows(cluster, tmp_path) -> None:
+    """Partitions live on the workers between steps: a dead worker's are rebuilt from
+    their files, and the final count of training rows is checked."""
+    local, client = cluster
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame(rng.normal(size=(4000, 3)), columns=["a", "b", "c"])
+    frame["y"] = np.tanh(frame.a) + frame.b * frame.c + 0.1 * rng.normal(size=4000)
+    for k in range(4):
+        frame.iloc[k * 1000 : (k + 1) * 1000].to_parquet(tmp_path / f"{k}.parquet")
+    victim = sorted(client.run(os.getpid).values())[0]
+
+    def kill_soon() -> None:
+        time.sleep(3.0)
+        os.kill(victim, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_soon)
+    killer.start()
+    model = galton.NeuralRegressor(
+        hidden=(16,), max_epochs=400, engine="dask", scheduler=local.scheduler_address
+    ).fit(str(tmp_path), "y")
+    killer.join()
+    assert victim not in client.run(os.getpid).values()
+    assert model.n_epochs_ > 20  # the kill came during training, not after it
+    assert model.distributed_["rows_read"] == model.distributed_["rows_expected"] == 4000
+    assert model.metrics_["val_r2"] > 0.8

@@ -342,6 +342,10 @@ def fit(
     chunk_rows: Annotated[
         int | None, typer.Option(help="Rows per chunk when streaming (default: from the limit).")
     ] = None,
+    replay_rows: Annotated[
+        int,
+        typer.Option(help="Neural: training rows kept in the model, replayed by `galton update`."),
+    ] = 0,
     engine: Annotated[
         str,
         typer.Option(help="local, or dask: DATA (Parquet/CSV files) is fitted on a Dask cluster."),
@@ -371,58 +375,16 @@ def fit(
         raise GaltonError(f"--engine must be local or dask, got '{engine}'")
     if scheduler is not None and engine != "dask":
         raise GaltonError("--scheduler goes with --engine dask")
-    if engine == "dask":
-        if data is None or target is None or formula is not None:
-            raise GaltonError("--engine dask takes DATA (Parquet or CSV files) and --target COL")
-        if model != "linear":
-            raise GaltonError("--engine dask fits --model linear")
-        distributed = LinearRegression(
+    if chunk_rows is not None and chunk_rows < 1:
+        raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
+    if model == "linear":
+        estimator: Any = LinearRegression(
             fit_intercept=not no_intercept,
             degree=degree,
             missing=missing,
-            engine="dask",
+            formula=formula,
+            engine=engine,
             scheduler=scheduler,
-        )
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            distributed.fit(data, target)
-        _warn_lines(caught)
-        _report_fit(distributed, out, as_json)
-        return
-    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
-    if (
-        data is not None
-        and db is None
-        and (stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit)
-    ):
-        if target is None or formula is not None:
-            raise GaltonError("a streamed fit takes --target COL (not --formula)")
-        if model != "linear":
-            raise GaltonError("streamed fits are for --model linear")
-        if chunk_rows is not None and chunk_rows < 1:
-            raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
-        streamed = LinearRegression(fit_intercept=not no_intercept, degree=degree, missing=missing)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-            rows = chunk_rows or chunk_rows_for(data, limit)
-            streamed.fit_stream(data, target, chunk_rows=rows, features=chosen)
-        _warn_lines(caught)
-        _report_fit(streamed, out, as_json)
-        return
-    frame = _read_input(data, db, sql, fmt)
-    if formula is not None:
-        if target is not None or features is not None:
-            raise GaltonError("--formula names the target and features: drop --target/--features")
-        X, y = frame, None
-    elif target is None:
-        raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
-    else:
-        chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-        X, y = split_target(frame, target, chosen, describe_source(frame))
-    if model == "linear":
-        estimator: Any = LinearRegression(
-            fit_intercept=not no_intercept, degree=degree, missing=missing, formula=formula
         )
     else:
         estimator = NeuralRegressor(
@@ -443,7 +405,43 @@ def fit(
             patience=patience,
             early_stopping="auto" if not no_early_stopping else False,
             formula=formula,
+            replay_rows=replay_rows,
+            engine=engine,
+            scheduler=scheduler,
         )
+    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
+    whole_files = data is None or db is not None
+    streamed = not whole_files and (
+        stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
+    )
+    if engine == "dask" or streamed:
+        if whole_files or target is None or formula is not None:
+            raise GaltonError(
+                f"{'--engine dask' if engine == 'dask' else 'a streamed fit'} takes DATA "
+                "(files) and --target COL, not --formula or --db"
+            )
+        if resume is not None:
+            raise GaltonError("--resume applies to in-memory fits")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if engine == "dask":
+                estimator.fit(data, target)
+            else:
+                rows = chunk_rows or chunk_rows_for(data, limit)
+                estimator.fit_stream(data, target, chunk_rows=rows, features=chosen)
+        _warn_lines(caught)
+        _report_fit(estimator, out, as_json)
+        return
+    frame = _read_input(data, db, sql, fmt)
+    if formula is not None:
+        if target is not None or features is not None:
+            raise GaltonError("--formula names the target and features: drop --target/--features")
+        X, y = frame, None
+    elif target is None:
+        raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
+    else:
+        X, y = split_target(frame, target, chosen, describe_source(frame))
     options: dict[str, Any] = {}
     if model != "linear" and ensemble > 1 and resume is not None:
         raise GaltonError("--resume applies to a single network (--ensemble 1)")

@@ -1,4 +1,4 @@
-"""Fits on Dask: exact least squares as a reduction over partitions.
+"""Fits on Dask: exact least squares as a reduction over partitions, networks data-parallel.
 
 Every partition is summarised where it lives, on its worker, by the mergeable triangular
 factor of ``galton.exact.qr_summary``; the summaries meet pairwise in a tree of merges, and
@@ -6,6 +6,11 @@ only a (p+1) x (p+1) matrix reaches the client. Tasks are pure functions of thei
 partition, so when a worker dies Dask recomputes what it held on another one; the rows
 each partition contributed are counted in the same tasks and checked against the row count
 of the source, so a fit never silently loses rows.
+
+Networks train data-parallel: each partition is standardised once on its worker and stays
+there; every optimizer step asks the workers for their partitions' gradients on the
+step's rows, sums them and updates the parameters on the client (``DaskTrainer``), inside
+the same training loop as every engine.
 
 dask and distributed are imported here only, on first use.
 """
@@ -21,12 +26,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from galton.backends.common import (
+    add_penalty,
+    decay_vector,
+    epoch_by_steps,
+    flatten_params,
+    optimizer_update,
+    unflatten_params,
+)
 from galton.data.chunks import is_pattern, stream_files
 from galton.data.loading import split_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
 from galton.errors import DataError, GaltonError
 from galton.exact import Term, build_design
 from galton.exact.qr_summary import QRSummary
+from galton.spec import NetworkSpec, TrainConfig
+from galton.training.stream_loop import RunningMoments
 
 #: A fit retries a task this many times after errors (lost workers are handled by Dask's
 #: own rescheduling, which recomputes a dead worker's results elsewhere).
@@ -160,13 +175,267 @@ def least_squares_summary(
         delayed(_partition_summary)(part, k, plan, terms)
         for k, part in enumerate(frame.to_delayed())
     ]
-    while len(parts) > 1:  # pairwise: depth log2(partitions), nothing waits on one task
-        merged = [delayed(_merge)(a, b) for a, b in zip(parts[::2], parts[1::2], strict=False)]
-        parts = merged + ([parts[-1]] if len(parts) % 2 else [])
-    return client.compute(parts[0], retries=TASK_RETRIES).result()
+    return client.compute(_tree(delayed, parts, _merge), retries=TASK_RETRIES).result()
+
+
+def _tree(delayed: Any, items: list[Any], merge: Any) -> Any:
+    """The delayed merge of ``items`` pairwise, level by level: depth log2(len(items)),
+    and no task waits on all the others."""
+    while len(items) > 1:
+        pairs = zip(items[::2], items[1::2], strict=False)
+        items = [delayed(merge)(a, b) for a, b in pairs] + ([items[-1]] if len(items) % 2 else [])
+    return items[0]
 
 
 def describe_cluster(client: Any) -> dict[str, Any]:
     """The scheduler's address and the number of workers, for the fit's record."""
     info = client.scheduler_info()
     return {"scheduler": info.get("address"), "workers": len(info.get("workers", {}))}
+
+
+# --- networks, data-parallel -------------------------------------------------------------
+
+
+def _partition_moments(
+    part: pd.DataFrame, index: int, plan: PartitionPlan
+) -> tuple[RunningMoments, RunningMoments, int]:
+    """Column moments of a partition's inputs and target, and the rows it read."""
+    X, y, _ = plan.arrays(part, index)
+    return RunningMoments.of(X), RunningMoments.of(y[:, None]), len(part)
+
+
+def _merge_moments(a: tuple, b: tuple) -> tuple:
+    return a[0] + b[0], a[1] + b[1], a[2] + b[2]
+
+
+@dataclass(frozen=True)
+class Standardisation:
+    """Where the standardised units come from, and which rows are held out."""
+
+    x_mean: np.ndarray
+    x_scale: np.ndarray
+    y_mean: float
+    y_scale: float
+    held_out: float  # the chance that a row is held out
+    seed: int
+
+
+def _prepared_partition(
+    part: pd.DataFrame, index: int, plan: PartitionPlan, how: Standardisation
+) -> dict[str, np.ndarray]:
+    """A partition's standardised training rows and held-out rows (runs on a worker; the
+    held-out draw is seeded by the partition's index, so a recomputation agrees)."""
+    X, y, _ = plan.arrays(part, index)
+    Xs = (X - how.x_mean) / how.x_scale
+    ys = (y - how.y_mean) / how.y_scale
+    held = np.random.default_rng([how.seed, index]).random(len(ys)) < how.held_out
+    return {"X": Xs[~held], "y": ys[~held], "X_val": Xs[held], "y_val": ys[held]}
+
+
+def _item(prepared: dict[str, np.ndarray], key: str) -> Any:
+    return prepared[key]
+
+
+def _rows(prepared: dict[str, np.ndarray]) -> int:
+    return len(prepared["y"])
+
+
+@dataclass
+class PartitionedRows:
+    """Standardised training rows held on the workers, one future per partition.
+
+    Stands in for the training arrays in ``galton.training.train``: the loop reads only
+    its ``shape``; ``DaskTrainer`` does the work where the rows are.
+    """
+
+    client: Any
+    parts: list[Any]  # futures of the prepared partitions
+    offsets: np.ndarray  # (k + 1,) first global row of each partition, then the total
+    n_features: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.offsets[-1]), self.n_features
+
+    def __len__(self) -> int:
+        return int(self.offsets[-1])
+
+
+def prepare_rows(
+    client: Any, frame: Any, plan: PartitionPlan, seed: int, held_out: float, max_held: int
+) -> tuple[PartitionedRows, Standardisation, np.ndarray, np.ndarray, int]:
+    """Standardise every partition where it lives and hold rows out for validation.
+
+    Returns the training rows on the workers, the standardisation, the held-out rows
+    gathered to the client (inputs (m, d), target (m,); at most about ``max_held``) and
+    the number of rows the partitions read.
+    """
+    dask, _, _ = _dask()
+    delayed = dask.delayed
+    parts = frame.to_delayed()
+    moments = [delayed(_partition_moments)(p, k, plan) for k, p in enumerate(parts)]
+    merged = _tree(delayed, moments, _merge_moments)
+    x_moments, y_moments, rows_read = client.compute(merged, retries=TASK_RETRIES).result()
+    x_std, y_std = x_moments.std, float(y_moments.std[0])
+    how = Standardisation(
+        x_mean=x_moments.mean,
+        x_scale=np.where(x_std > 0, x_std, 1.0),
+        y_mean=float(y_moments.mean[0]),
+        y_scale=y_std or 1.0,
+        held_out=min(held_out, max_held / max(x_moments.n, 1)),
+        seed=seed,
+    )
+    # client.compute keeps each partition's recipe: a lost worker's rows are rebuilt
+    futures = client.compute(
+        [delayed(_prepared_partition)(p, k, plan, how) for k, p in enumerate(parts)],
+        retries=TASK_RETRIES,
+    )
+    lengths = client.gather([client.submit(_rows, f, retries=TASK_RETRIES) for f in futures])
+    X_val = np.vstack(client.gather([client.submit(_item, f, "X_val") for f in futures]))
+    y_val = np.concatenate(client.gather([client.submit(_item, f, "y_val") for f in futures]))
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    rows = PartitionedRows(client, futures, offsets, len(how.x_mean))
+    return rows, how, X_val, y_val, int(rows_read)
+
+
+def _partition_objective(
+    prepared: dict[str, np.ndarray],
+    params: list[np.ndarray],
+    net: NetworkSpec,
+    cfg: TrainConfig,
+    rows: np.ndarray | None,
+) -> tuple[float, list[np.ndarray], int]:
+    """Summed loss and gradients of the data term over a partition's rows ``rows`` (all
+    when None), with the row count (runs on a worker, with the NumPy engine's maths)."""
+    from galton.backends import numpy_engine
+
+    X, y = prepared["X"], prepared["y"]
+    if rows is not None:
+        X, y = X[rows], y[rows]
+    if len(y) == 0:
+        return 0.0, [np.zeros_like(p) for p in params], 0
+    loss, grads = numpy_engine.objective(net, cfg, params, X, y)  # means over the rows
+    return loss * len(y), [g * len(y) for g in grads], len(y)
+
+
+def _partition_errors(
+    prepared: dict[str, np.ndarray], params: list[np.ndarray], net: NetworkSpec, dtype: str
+) -> tuple[float, float, int]:
+    """Sums of squared and absolute errors of the network's mean (standardised units) and
+    the rows they cover."""
+    from galton.backends import numpy_engine
+
+    out = numpy_engine.predict(net, params, prepared["X"], dtype)
+    err = (out if out.ndim == 1 else out[:, 0]) - prepared["y"]
+    return float(err @ err), float(np.abs(err).sum()), len(err)
+
+
+def training_errors(
+    rows: PartitionedRows, params: list[np.ndarray], net: NetworkSpec, dtype: str
+) -> tuple[float, float]:
+    """Sums of squared and absolute errors over every training row (standardised units),
+    checking that every row is still there after training."""
+    futures = [
+        rows.client.submit(_partition_errors, f, params, net, dtype, retries=TASK_RETRIES)
+        for f in rows.parts
+    ]
+    sums = rows.client.gather(futures)
+    counted = sum(n for _, _, n in sums)
+    if counted != len(rows):
+        raise GaltonError(f"{counted} training rows left on the cluster of {len(rows)}")
+    return sum(s for s, _, _ in sums), sum(a for _, a, _ in sums)
+
+
+class DaskTrainer:
+    """The ``Trainer`` protocol with the rows on Dask workers: every gradient is the sum of
+    the partitions' gradients, computed where they live; the optimizer's step, its state
+    and the parameters stay on the client. The same batches give the same steps as the
+    NumPy engine in one process (up to the order of floating-point sums)."""
+
+    def __init__(
+        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, rows: PartitionedRows
+    ) -> None:
+        if cfg.dtype != "float64":
+            raise GaltonError("engine='dask' trains in float64")
+        self.net, self.cfg, self.rows = net, cfg, rows
+        self.shapes = net.param_shapes()
+        self.flat = flatten_params([np.asarray(p, dtype=np.float64) for p in params])
+        self.decay = decay_vector(self.shapes, cfg.weight_decay)
+        self.m = np.zeros_like(self.flat)
+        self.v = np.zeros_like(self.flat)
+        self.t = 0
+
+    def _objective(
+        self, params: list[np.ndarray], rows: list[np.ndarray | None]
+    ) -> tuple[float, list[np.ndarray]]:
+        """Mean data loss and gradients over the given rows of each partition."""
+        client = self.rows.client
+        futures = [
+            client.submit(
+                _partition_objective, f, params, self.net, self.cfg, r, retries=TASK_RETRIES
+            )
+            for f, r in zip(self.rows.parts, rows, strict=True)
+            if r is None or len(r)
+        ]
+        parts = client.gather(futures)
+        count = sum(n for _, _, n in parts)
+        loss = sum(part_loss for part_loss, _, _ in parts) / count
+        grads = [sum(g[i] for _, g, _ in parts) / count for i in range(len(params))]
+        return float(loss), grads
+
+    def step(self, batch: np.ndarray, lr: float) -> float:
+        part = np.searchsorted(self.rows.offsets, batch, side="right") - 1
+        rows = [batch[part == k] - self.rows.offsets[k] for k in range(len(self.rows.parts))]
+        loss, grads = self._objective(unflatten_params(self.flat, self.shapes), rows)
+        grad = np.concatenate([g.ravel() for g in grads])
+        self.t += 1
+        self.flat, self.m, self.v = optimizer_update(
+            self.cfg.optimizer,
+            self.flat,
+            grad,
+            self.m,
+            self.v,
+            self.t,
+            lr,
+            self.cfg.momentum,
+            self.decay,
+            np.sqrt,
+        )
+        return loss
+
+    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
+        return epoch_by_steps(self, order, batch_size, lr)
+
+    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
+        loss, grads = self._objective(params, [None] * len(self.rows.parts))
+        return add_penalty(loss, grads, params, self.cfg.weight_decay)
+
+    def evaluate(self, X: Any, y: Any) -> float:
+        params = self.get_params()
+        if isinstance(X, PartitionedRows):
+            return self._objective(params, [None] * len(X.parts))[0]
+        from galton.backends import numpy_engine
+
+        return numpy_engine.objective(self.net, self.cfg, params, X, y)[0]
+
+    def optimizer_state(self) -> dict[str, np.ndarray]:
+        return {"m": self.m.copy(), "v": self.v.copy(), "t": np.array(self.t)}
+
+    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
+        self.m, self.v, self.t = np.array(state["m"]), np.array(state["v"]), int(state["t"])
+
+    def get_params(self) -> list[np.ndarray]:
+        return [p.copy() for p in unflatten_params(self.flat, self.shapes)]
+
+    def set_params(self, params: list[np.ndarray]) -> None:
+        self.flat = flatten_params([np.asarray(p, dtype=np.float64) for p in params])
+
+
+class DaskEngine:
+    """Stands in for an engine module in ``galton.training.train``."""
+
+    @staticmethod
+    def make_trainer(
+        net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: Any, y: Any
+    ) -> DaskTrainer:
+        return DaskTrainer(net, params, cfg, X)

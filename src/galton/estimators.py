@@ -53,6 +53,8 @@ from galton.training import train
 from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
 from galton.training.loop import Checkpointing
 from galton.training.loop import TrainingInterrupted as LoopInterrupted
+from galton.training.replay import Reservoir
+from galton.training.stream_loop import RunningMoments, shuffled_blocks, train_stream
 
 #: Streamed and updated fits solve in float64 QR: above this condition number they warn
 #: that fewer than 10 digits remain (the in-memory fit switches to extended precision).
@@ -907,6 +909,12 @@ WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
 #: L-BFGS trains a Gaussian-loss network in two stages: squared error for the mean with
 #: the full budget, then the Gaussian loss for this fraction of it (1 / GAUSSIAN_STAGE).
 GAUSSIAN_STAGE = 4
+#: Held-out rows a streamed network keeps in memory (early stopping, calibration).
+STREAM_VALIDATION_ROWS = 20_000
+#: Rows mixed in a streamed network's shuffle buffer by default.
+SHUFFLE_BUFFER_ROWS = 100_000
+#: Passes over the new (and replayed) rows in a network's ``partial_fit`` by default.
+UPDATE_EPOCHS = 10
 #: L-BFGS iterations by default (the weight decay regularises; on the validation rows of
 #: the UCI training splits 1000 did as well as 2000 and 5000).
 LBFGS_MAX_ITER = 1000
@@ -988,6 +996,17 @@ class NeuralRegressor(_Estimator):
         Levels of text columns, when they should not be learned from the training rows.
     formula : str, optional
         A formulaic formula giving the inputs and the target, as for ``LinearRegression``.
+    replay_rows : int
+        Keep a uniform sample of this many training rows with the model (standardised,
+        also in its file) and train on it beside the new rows in ``partial_fit`` and
+        ``galton update``, so an update does not forget the old data. 0 keeps none.
+    engine : {"local", "dask"}
+        ``dask``: ``fit(data, target)`` trains data-parallel on a Dask cluster
+        (``galton.distributed``): partitions are standardised and kept on the workers,
+        every step sums their gradients and updates the parameters once. One network,
+        float64, the NumPy engine's maths on the workers.
+    scheduler : str, optional
+        Address of the Dask scheduler; default: a ``LocalCluster`` started for the fit.
     """
 
     _kind = "neural"
@@ -1020,6 +1039,9 @@ class NeuralRegressor(_Estimator):
         initial_params: list | None = None,
         categories: dict[str, list] | None = None,
         formula: str | None = None,
+        replay_rows: int = 0,
+        engine: str = "local",
+        scheduler: str | None = None,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -1047,10 +1069,23 @@ class NeuralRegressor(_Estimator):
         self.initial_params = initial_params
         self.categories = categories
         self.formula = formula
+        self.replay_rows = replay_rows
+        self.engine = engine
+        self.scheduler = scheduler
 
     def _validate(self) -> None:
         name = type(self).__name__
         hidden = self.hidden
+        _check_engine(name, self.engine, self.scheduler)
+        _check(
+            name,
+            "replay_rows",
+            self.replay_rows,
+            isinstance(self.replay_rows, int)
+            and not isinstance(self.replay_rows, bool)
+            and self.replay_rows >= 0,
+            "a non-negative int",
+        )
 
         def positive_int(v: Any) -> bool:
             return isinstance(v, int | np.integer) and not isinstance(v, bool) and v > 0
@@ -1175,20 +1210,27 @@ class NeuralRegressor(_Estimator):
             return "gaussian" if self.ensemble > 1 else "mse"
         return self.loss
 
-    def _config(self, n_rows: int) -> TrainConfig:
-        """Every ``auto`` resolved for ``n_rows`` training rows (before the validation split)."""
+    def _config(self, n_rows: int, stream: bool = False) -> TrainConfig:
+        """Every ``auto`` resolved for ``n_rows`` training rows (before the validation split);
+        a ``stream`` trains by minibatches (the large-data recipe) with early stopping."""
         solver, recipe = self.solver, False
-        if solver == "auto" and not self.hidden and self._loss() == "mse":
+        if stream and solver in ("lbfgs", "cg"):
+            raise ParameterError(
+                f"a streamed fit trains by minibatches: solver must be auto, adam, adamw or "
+                f"sgd, not {solver!r}"
+            )
+        if solver == "auto" and not self.hidden and self._loss() == "mse" and not stream:
             solver = "cg"  # a quadratic loss: conjugate gradients finish in a few passes
         elif solver == "auto":
-            small = n_rows * (1 - self.validation_fraction) <= LBFGS_MAX_ROWS
+            small = not stream and n_rows * (1 - self.validation_fraction) <= LBFGS_MAX_ROWS
             solver = "lbfgs" if small else "adam"
             recipe = not small
         early = self.early_stopping
         if early == "auto":
             # L-BFGS trains to convergence (the weight decay regularises) and the large-data
-            # recipe's cosine budget ends at its best: early stopping is for the others
-            early = len(self.hidden) > 0 and not recipe and solver != "lbfgs"
+            # recipe's cosine budget ends at its best: early stopping is for the others, and
+            # for streams, whose passes are dear
+            early = stream or (len(self.hidden) > 0 and not recipe and solver != "lbfgs")
         batch = self.batch_size or (128 if recipe else 64)
         schedule = self.schedule if self.schedule != "auto" else "cosine" if recipe else "constant"
         lr = self.learning_rate or (3e-3 if recipe else 1e-2 if solver == "sgd" else 1e-3)
@@ -1241,6 +1283,11 @@ class NeuralRegressor(_Estimator):
         """
         self._validate()
         start = time.perf_counter()
+        if self.engine == "dask":
+            if checkpoint is not None or resume is not None:
+                raise ParameterError("checkpoint and resume work for engine='local' fits")
+            self._fit_dask(X, y, start)
+            return self
         backend = engine_registry.get_backend(str(self.backend))
         X_arr, y_arr, _ = self._training_data(X, y)
         n = len(y_arr)
@@ -1380,7 +1427,7 @@ class NeuralRegressor(_Estimator):
                 params[-1][:] = 0.0
         result = results[0]
         self.history_ = {**result.history, "events": result.events}
-        self.member_histories_ = [r.history["train_loss"] for r in results]
+        self.member_histories_ = [list(r.history["train_loss"]) for r in results]
         self.n_epochs_ = result.n_epochs
         self.best_epoch_ = result.best_epoch
         self.stopped_early_ = result.stopped_early
@@ -1396,6 +1443,312 @@ class NeuralRegressor(_Estimator):
         self.calibration_ = Calibration.from_rows(
             y_arr[calib], pred[calib], spread[calib], "validation" if n_val else "training"
         )
+        self.updates_ = []
+        self.replay_ = Reservoir.empty(Xs.shape[1], self.replay_rows)
+        self.replay_.offer(Xs, ys, np.random.default_rng([self.seed, 0]))
+        return self
+
+    def _fit_dask(self, source: Any, target: Any, start: float) -> None:
+        """``fit`` with ``engine="dask"``: data-parallel training in the shared loop."""
+        from galton import distributed
+
+        name = type(self).__name__
+        if self.ensemble != 1 or self.dtype != "float64" or self.backend != "numpy":
+            raise ParameterError(
+                f"{name} with engine='dask' trains one float64 network with the NumPy "
+                "engine's maths (ensemble=1, dtype='float64', backend='numpy')"
+            )
+        with distributed.dask_client(self.scheduler) as client:
+            frame = distributed.dask_frame(source)
+            plan = self._partition_plan(distributed.first_partition(frame), target, None)
+            rows, how, X_val, y_val, rows_read = distributed.prepare_rows(
+                client, frame, plan, self.seed, self.validation_fraction, STREAM_VALIDATION_ROWS
+            )
+            expected = distributed.source_rows(source, frame)
+            if rows_read != expected:
+                raise GaltonError(
+                    f"{describe_source(source)}: the fit read {rows_read} rows of {expected}: "
+                    "rows were lost on the cluster"
+                )
+            if len(y_val) < 2 or len(rows) < 2:
+                raise DataError(f"{describe_source(source)}: too few rows to hold rows out")
+            self.x_mean_, self.x_scale_ = how.x_mean, how.x_scale
+            self.y_mean_, self.y_scale_ = how.y_mean, how.y_scale
+            n_train = len(rows)
+            cfg = self._config(n_train + len(y_val))
+            if self.weight_decay == "auto" and cfg.optimizer == "lbfgs" and self.hidden:
+                cfg = replace(cfg, weight_decay=WEIGHT_DECAYS[1])  # no search: one network
+            self.train_config_ = cfg
+            self.net_ = NetworkSpec(
+                len(how.x_mean),
+                tuple(int(h) for h in self.hidden),
+                self.activation,
+                n_outputs=2 if cfg.loss == "gaussian" else 1,
+            )
+            self.backend_ = "numpy"
+            initial = init_params(self.net_, np.random.default_rng(self.seed))
+            watch = cfg.early_stopping
+            result = train(
+                distributed.DaskEngine,
+                self.net_,
+                initial,
+                cfg,
+                rows,
+                None,
+                X_val if watch else None,
+                y_val if watch else None,
+                self.progress,
+            )
+            sse, sae = distributed.training_errors(rows, result.params, self.net_, cfg.dtype)
+            self.distributed_ = {
+                **distributed.describe_cluster(client),
+                "partitions": int(frame.npartitions),
+                "rows_expected": expected,
+                "rows_read": rows_read,
+                "rows_used": n_train + len(y_val),
+            }
+        self.members_ = [result.params]
+        self.history_ = {**result.history, "events": result.events}
+        self.member_histories_ = [list(result.history["train_loss"])]
+        self.n_epochs_, self.best_epoch_ = result.n_epochs, result.best_epoch
+        self.stopped_early_, self.converged_ = result.stopped_early, result.converged
+        self.weight_decay_search_ = {}
+        y_val_orig = y_val * self.y_scale_ + self.y_mean_
+        pred, spread = self._distribution_standardised(X_val)
+        self.metrics_ = {  # standardised units: the target's variance over all rows is 1
+            "rmse": math.sqrt(sse / n_train) * self.y_scale_,
+            "mae": sae / n_train * self.y_scale_,
+            "r2": 1 - sse / n_train,
+        }
+        val_metrics = regression_metrics(y_val_orig, pred)
+        self.metrics_.update({f"val_{k}": v for k, v in val_metrics.items()})
+        self.calibration_ = Calibration.from_rows(y_val_orig, pred, spread, "validation")
+        self.updates_ = []
+        self.replay_ = Reservoir.empty(X_val.shape[1], self.replay_rows)
+        self.replay_.offer(X_val, y_val, np.random.default_rng([self.seed, 0]))
+        self.n_samples_ = n_train + len(y_val)
+        self.fit_seconds_ = time.perf_counter() - start
+
+    def fit_stream(
+        self,
+        source: Any,
+        target: str,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        buffer_rows: int = SHUFFLE_BUFFER_ROWS,
+        features: list[str] | None = None,
+    ) -> NeuralRegressor:
+        """Train from data read in chunks, never whole (``galton.training.stream_loop``).
+
+        A first pass learns the standardisation and keeps held-out rows in memory (a
+        ``validation_fraction`` share of each chunk, at most ``STREAM_VALIDATION_ROWS``);
+        every epoch then reads the source again and trains by minibatches on rows mixed
+        in a shuffle buffer of ``buffer_rows``, with early stopping on the held-out rows
+        (which also calibrate the intervals). A last pass measures the training metrics.
+
+        Parameters
+        ----------
+        source : path, directory, glob pattern, list of those, DataFrame, or a list of
+            DataFrames (read once per epoch, so not a one-shot iterator)
+        target : str
+        chunk_rows : int
+            Rows read at a time.
+        buffer_rows : int
+            Rows mixed in the shuffle buffer.
+        features : list of str, optional
+        """
+        self._validate()
+        if self.ensemble != 1:
+            raise ParameterError("a streamed fit trains one network (ensemble=1)")
+        _check(
+            "fit_stream",
+            "buffer_rows",
+            buffer_rows,
+            isinstance(buffer_rows, int) and buffer_rows >= 2,
+            "an int >= 2",
+        )
+        start = time.perf_counter()
+
+        def chunks() -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+            """One pass: inputs, target and the held-out mask of every chunk (the same
+            rows are held out in every pass)."""
+            held_so_far = 0
+            for k, (X, y, _) in enumerate(
+                self._stream_rows(source, target, None, chunk_rows, features)
+            ):
+                held = np.random.default_rng([self.seed, k]).random(len(y))
+                held = held < self.validation_fraction
+                held &= np.cumsum(held) <= STREAM_VALIDATION_ROWS - held_so_far
+                held_so_far += int(held.sum())
+                yield X, y, held
+
+        x_moments = y_moments = None
+        val_X, val_y = [], []
+        for X, y, held in chunks():  # pass 1: standardisation and held-out rows
+            part_x, part_y = RunningMoments.of(X), RunningMoments.of(y[:, None])
+            x_moments = part_x if x_moments is None else x_moments + part_x
+            y_moments = part_y if y_moments is None else y_moments + part_y
+            val_X.append(X[held])
+            val_y.append(y[held])
+        n = x_moments.n
+        X_val, y_val = np.vstack(val_X), np.concatenate(val_y)
+        if len(y_val) < 2 or n - len(y_val) < 2:
+            raise DataError(f"{describe_source(source)}: {n} rows are too few to hold rows out")
+        if self.standardize:
+            self.x_mean_ = x_moments.mean
+            self.x_scale_ = np.where(x_moments.std > 0, x_moments.std, 1.0)
+            self.y_mean_, self.y_scale_ = float(y_moments.mean[0]), float(y_moments.std[0]) or 1.0
+        else:
+            self.x_mean_, self.x_scale_ = np.zeros(X_val.shape[1]), np.ones(X_val.shape[1])
+            self.y_mean_, self.y_scale_ = 0.0, 1.0
+
+        def standardised(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return (X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_
+
+        cfg = self.train_config_ = self._config(n, stream=True)
+        self.net_ = NetworkSpec(
+            X_val.shape[1],
+            tuple(int(h) for h in self.hidden),
+            self.activation,
+            n_outputs=2 if cfg.loss == "gaussian" else 1,
+        )
+        self.backend_ = engine_registry.canonical_name(str(self.backend))
+        backend = engine_registry.get_backend(self.backend_)
+        initial = init_params(self.net_, np.random.default_rng(self.seed))
+
+        def blocks(epoch: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+            rows = (standardised(X[~held], y[~held]) for X, y, held in chunks())
+            return shuffled_blocks(rows, buffer_rows, np.random.default_rng([cfg.seed, epoch]))
+
+        Xs_val, ys_val = standardised(X_val, y_val)
+        result = train_stream(
+            backend, self.net_, initial, cfg, blocks, Xs_val, ys_val, self.progress
+        )
+        self.members_ = [result.params]
+        self.history_ = {**result.history, "events": result.events}
+        self.member_histories_ = [list(result.history["train_loss"])]
+        self.n_epochs_, self.best_epoch_ = result.n_epochs, result.best_epoch
+        self.stopped_early_, self.converged_ = result.stopped_early, result.converged
+        self.weight_decay_search_ = {}
+        self.updates_ = []
+        self.replay_ = Reservoir.empty(X_val.shape[1], self.replay_rows)
+        # last pass: training metrics from running sums, and the replay sample
+        sse = sae = 0.0
+        rng = np.random.default_rng([self.seed, 0])
+        for X, y, held in chunks():
+            Xs, ys = standardised(X[~held], y[~held])
+            err = y[~held] - self._predict_standardised(Xs)
+            sse += float(err @ err)
+            sae += float(np.abs(err).sum())
+            self.replay_.offer(Xs, ys, rng)
+        n_train = n - len(y_val)
+        train_tss = float(y_moments.m2[0])  # all rows: close to the training rows' own
+        self.metrics_ = {
+            "rmse": math.sqrt(sse / n_train),
+            "mae": sae / n_train,
+            "r2": 1 - sse * n / n_train / train_tss if train_tss > 0 else math.nan,
+        }
+        pred, spread = self._distribution_standardised(Xs_val)
+        val_metrics = regression_metrics(y_val, pred)
+        self.metrics_.update({f"val_{k}": v for k, v in val_metrics.items()})
+        self.calibration_ = Calibration.from_rows(y_val, pred, spread, "validation")
+        self.n_samples_ = n
+        self.fit_seconds_ = time.perf_counter() - start
+        return self
+
+    def partial_fit(
+        self,
+        X: Any,
+        y: Any = None,
+        *,
+        epochs: int | None = None,
+        learning_rate: float | None = None,
+    ) -> NeuralRegressor:
+        """Continue training on new rows (the first call, on an unfitted model, is ``fit``).
+
+        Every member starts from its current parameters and trains by Adam for ``epochs``
+        passes over the new rows plus the stored replay sample (``replay_rows``). The
+        standardisation and interval calibration of the first fit are kept. The update is
+        recorded in ``updates_`` and appended to ``history_`` (its losses, and an event).
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+            New rows, with the columns the model was trained on.
+        y : array of shape (n,) or str, optional
+            Their target; by default the model's target column of ``X``.
+        epochs : int, optional
+            Passes over the new and replayed rows; default ``UPDATE_EPOCHS``.
+        learning_rate : float, optional
+            Adam's rate; default the fit's own for Adam-family solvers, else 1e-3.
+        """
+        if not hasattr(self, "members_"):
+            return self.fit(X, y)
+        start = time.perf_counter()
+        _check(
+            "partial_fit",
+            "epochs",
+            epochs,
+            epochs is None or (isinstance(epochs, int) and epochs > 0),
+            "None or a positive int",
+        )
+        X_new, y_new, _ = self._new_rows(X, y)
+        Xs = (X_new - self.x_mean_) / self.x_scale_
+        ys = (y_new - self.y_mean_) / self.y_scale_
+        number = len(self.updates_) + 1
+        rng = np.random.default_rng([self.seed, number])
+        replayed = len(self.replay_.y)
+        X_all = np.vstack([Xs, self.replay_.X]) if replayed else Xs
+        y_all = np.concatenate([ys, self.replay_.y]) if replayed else ys
+        cfg = self.train_config_
+        adam_family = cfg.optimizer in ("adam", "adamw", "sgd")
+        cfg = replace(
+            cfg,
+            optimizer=cfg.optimizer if adam_family else "adam",
+            learning_rate=float(learning_rate or (cfg.learning_rate if adam_family else 1e-3)),
+            schedule="constant",
+            max_epochs=int(epochs or UPDATE_EPOCHS),
+            early_stopping=False,
+            seed=int(cfg.seed + 1000 * number),
+        )
+        backend = engine_registry.get_backend(self.backend_)
+        results = [
+            train(
+                backend,
+                self.net_,
+                params,
+                replace(cfg, seed=cfg.seed + m),
+                X_all,
+                y_all,
+                progress=self.progress,
+            )
+            for m, params in enumerate(self.members_)
+        ]
+        self.members_ = [result.params for result in results]
+        first = results[0].history
+        before, after = first["train_loss"][0], min(first["train_loss"])
+        done = self.history_["passes"][-1] if self.history_.get("passes") else 0
+        self.history_["train_loss"] += first["train_loss"][1:]
+        self.history_["lr"] += first["lr"]
+        self.history_["passes"] += [done + p for p in first["passes"][1:]]
+        record = {
+            "rows": int(len(ys)),
+            "replayed": int(replayed),
+            "epochs": int(results[0].n_epochs),
+            "loss_before": float(before),
+            "loss_after": float(after),
+        }
+        self.history_["events"] = [
+            *self.history_.get("events", []),
+            f"update {number}: {len(ys)} new rows + {replayed} replayed, {record['epochs']} "
+            f"epochs of {cfg.optimizer}; training loss {before:.4g} -> {after:.4g}",
+        ]
+        self.updates_.append(record)
+        for history, result in zip(self.member_histories_, results, strict=True):
+            history += result.history["train_loss"][1:]
+        self.replay_.offer(Xs, ys, rng)
+        self.n_samples_ += int(len(ys))
+        self.n_epochs_ += record["epochs"]
+        self.fit_seconds_ += time.perf_counter() - start
         return self
 
     def _checked_initial_params(self) -> list[np.ndarray]:
@@ -1570,6 +1923,8 @@ class NeuralRegressor(_Estimator):
             "calibration_source": self.calibration_.source,
             "member_histories": self.member_histories_,
             "weight_decay_search": [[k, v] for k, v in self.weight_decay_search_.items()],
+            "updates": self.updates_,
+            "replay_seen": self.replay_.seen,
         }
         # member 0 keeps the single model's names, so one-network files read as before
         arrays = {
@@ -1582,6 +1937,8 @@ class NeuralRegressor(_Estimator):
             x_scale=self.x_scale_,
             calibration_scores=self.calibration_.scores,
         )
+        if self.replay_rows:
+            arrays.update(replay_X=self.replay_.X, replay_y=self.replay_.y)
         return meta, arrays
 
     @classmethod
@@ -1620,6 +1977,13 @@ class NeuralRegressor(_Estimator):
         else:  # files before ensembles: absolute residuals of a constant-spread network
             scores = arrays["calibration_residuals"] / model.y_scale_
         model.calibration_ = Calibration(scores, meta["calibration_source"])
+        model.updates_ = meta.get("updates", [])  # absent before updates existed
+        model.replay_ = Reservoir(
+            arrays.get("replay_X", np.empty((0, net["n_inputs"]))),
+            arrays.get("replay_y", np.empty(0)),
+            meta.get("replay_seen", model.n_samples_),
+            model.replay_rows,
+        )
         return model
 
 

@@ -136,6 +136,19 @@ def unflatten_params(flat: np.ndarray, shapes: list[tuple[int, ...]]) -> list[np
     return out
 
 
+def add_penalty(
+    loss: float, grads: list[np.ndarray], params: list[np.ndarray], weight_decay: float
+) -> tuple[float, list[np.ndarray]]:
+    """The data ``loss`` and ``grads`` plus the L2 penalty ``weight_decay / 2 * |W|^2`` on
+    the weights (not the biases), in float64."""
+    grads = list(grads)
+    for i, p in enumerate(params):
+        if weight_decay and is_weight(i):
+            loss += 0.5 * weight_decay * float(np.sum(p * p))
+            grads[i] = grads[i] + weight_decay * p
+    return float(loss), [np.asarray(g, dtype=np.float64) for g in grads]
+
+
 def decay_vector(shapes: list[tuple[int, ...]], weight_decay: float) -> np.ndarray:
     """Per-entry weight decay for a flat parameter vector: ``weight_decay`` on weights, 0 on
     biases."""

@@ -6,10 +6,10 @@ import numpy as np
 
 from galton.backends.common import (
     SQUARED_ERROR_ANCHOR,
+    add_penalty,
     decay_vector,
     epoch_by_steps,
     gaussian_nll,
-    is_weight,
     numpy_softplus,
     optimizer_update,
     outputs_as_predictions,
@@ -107,6 +107,15 @@ def backward(
     return grads
 
 
+def objective(
+    net: NetworkSpec, cfg: TrainConfig, params: list[np.ndarray], X: np.ndarray, y: np.ndarray
+) -> tuple[float, list[np.ndarray]]:
+    """Mean data loss over the rows ``X`` (n, d), ``y`` (n,) and its gradients (no penalty)."""
+    out, cache = forward(params, X, net.activation)
+    loss, dout = _loss_and_dout(out, y, cfg)
+    return loss, backward(params, cache, dout, net.activation)
+
+
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
     """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
     (n, 2) (mean, raw scale) for a Gaussian-loss network."""
@@ -143,9 +152,7 @@ class NumpyTrainer:
         self.t = 0
 
     def _objective(self, params, X, y) -> tuple[float, list[np.ndarray]]:
-        out, cache = forward(params, X, self.net.activation)
-        loss, dout = _loss_and_dout(out, y, self.cfg)
-        return loss, backward(params, cache, dout, self.net.activation)
+        return objective(self.net, self.cfg, params, X, y)
 
     def step(self, batch: np.ndarray, lr: float) -> float:
         cfg = self.cfg
@@ -173,12 +180,7 @@ class NumpyTrainer:
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         cast = [np.asarray(p, dtype=self.dtype) for p in params]
         loss, grads = self._objective(cast, self.X, self.y)
-        wd = self.cfg.weight_decay
-        for i, p in enumerate(cast):
-            if wd and is_weight(i):
-                loss += 0.5 * wd * float(np.sum(p * p))
-                grads[i] = grads[i] + wd * p
-        return float(loss), [g.astype(np.float64) for g in grads]
+        return add_penalty(loss, grads, cast, self.cfg.weight_decay)
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
         out, _ = forward(self.params, np.asarray(X, dtype=self.dtype), self.net.activation)

@@ -1,0 +1,154 @@
+"""Training from a stream: epochs over data read in chunks, never whole.
+
+Rows pass through a shuffle buffer (``shuffled_blocks``): chunks fill it, and a random
+half leaves as a block each time it is full, so a block mixes rows from many chunks.
+Each block is one pass of the engine's own minibatch epoch (``run_epoch``), with the
+parameters and the optimizer's state carried from block to block — the same steps as
+in-memory training, on a stream's order. Early stopping watches held-out rows kept in
+memory. Any engine works: blocks reach it through ``make_trainer`` like in-memory data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from galton.errors import GaltonError
+from galton.spec import NetworkSpec, TrainConfig
+from galton.training.loop import TrainResult
+from galton.training.progress import epoch_progress
+from galton.training.schedules import learning_rate
+
+
+@dataclass
+class RunningMoments:
+    """Column means and centred sums of squares merged over chunks (Chan et al.).
+
+    Attributes
+    ----------
+    n : int
+    mean : ndarray of shape (k,)
+    m2 : ndarray of shape (k,)
+    """
+
+    n: int
+    mean: np.ndarray
+    m2: np.ndarray
+
+    @classmethod
+    def of(cls, A: np.ndarray) -> RunningMoments:
+        """Moments of the rows of ``A`` (m, k)."""
+        mean = A.mean(axis=0) if len(A) else np.zeros(A.shape[1])
+        return cls(len(A), mean, ((A - mean) ** 2).sum(axis=0))
+
+    def __add__(self, other: RunningMoments) -> RunningMoments:
+        n = self.n + other.n
+        if n == 0:
+            return self
+        delta = other.mean - self.mean
+        mean = self.mean + delta * other.n / n
+        return RunningMoments(n, mean, self.m2 + other.m2 + delta**2 * self.n * other.n / n)
+
+    @property
+    def std(self) -> np.ndarray:
+        """Population standard deviations (k,), as ``np.std`` gives."""
+        return np.sqrt(self.m2 / max(self.n, 1))
+
+
+def shuffled_blocks(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]], buffer_rows: int, rng: np.random.Generator
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Blocks of rows in random order from ``chunks`` of (X (m, d), y (m,)).
+
+    At most ``buffer_rows`` plus one chunk are held at a time. Whenever the buffer is
+    full, a random half of it leaves as a block; the rest waits to mix with the next
+    chunks. At the end what remains leaves, shuffled.
+    """
+    held_X: list[np.ndarray] = []
+    held_y: list[np.ndarray] = []
+    size = 0
+    for X, y in chunks:
+        held_X.append(X)
+        held_y.append(y)
+        size += len(y)
+        if size >= buffer_rows:
+            X_all, y_all = np.vstack(held_X), np.concatenate(held_y)
+            order = rng.permutation(size)
+            stay = order[: buffer_rows // 2]
+            leave = order[buffer_rows // 2 :]
+            yield X_all[leave], y_all[leave]
+            held_X, held_y, size = [X_all[stay]], [y_all[stay]], len(stay)
+    if size:
+        X_all, y_all = np.vstack(held_X), np.concatenate(held_y)
+        order = rng.permutation(size)
+        yield X_all[order], y_all[order]
+
+
+def train_stream(
+    backend: ModuleType,
+    net: NetworkSpec,
+    params: list[np.ndarray],
+    cfg: TrainConfig,
+    blocks: Callable[[int], Iterator[tuple[np.ndarray, np.ndarray]]],
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+    progress: bool | None = None,
+) -> TrainResult:
+    """Train ``params`` on the standardised rows ``blocks(epoch)`` yields, every epoch.
+
+    ``X_val`` (m, d) and ``y_val`` (m,) are held-out rows: the parameters with the lowest
+    validation loss are returned, and with ``cfg.early_stopping`` training stops after
+    ``cfg.patience`` epochs without improvement. History entry 0 is the random start:
+    its training loss is measured on the first block.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    result = TrainResult(params=[p.copy() for p in params])
+    state = None
+    current = result.params
+    best = math.inf
+    since_best = 0
+    with epoch_progress(cfg.max_epochs, progress) as update:
+        for epoch in range(cfg.max_epochs):
+            lr = learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
+            total, rows, trainer = 0.0, 0, None
+            for X, y in blocks(epoch):
+                trainer = backend.make_trainer(net, current, cfg, X, y)
+                if state is not None:
+                    trainer.load_optimizer_state(state)
+                if epoch == 0 and rows == 0:  # the random start, on the first block
+                    result.history["train_loss"].append(trainer.evaluate(X, y))
+                    result.history["val_loss"].append(trainer.evaluate(X_val, y_val))
+                    result.history["passes"].append(0)
+                    best = result.history["val_loss"][0]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    total += trainer.run_epoch(rng.permutation(len(y)), cfg.batch_size, lr) * len(y)
+                rows += len(y)
+                current, state = trainer.get_params(), trainer.optimizer_state()
+            if trainer is None:
+                raise GaltonError("the stream yielded no training rows")
+            train_loss = total / rows
+            if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in current)):
+                raise GaltonError(
+                    f"training diverged in epoch {epoch + 1} (loss {train_loss:.3g}); "
+                    "lower the learning rate"
+                )
+            val_loss = trainer.evaluate(X_val, y_val)
+            result.history["train_loss"].append(train_loss)
+            result.history["val_loss"].append(val_loss)
+            result.history["lr"].append(lr)
+            result.history["passes"].append(epoch + 1)
+            result.n_epochs = epoch + 1
+            update(epoch, train_loss, val_loss)
+            if val_loss < best - cfg.tol:
+                best, since_best = val_loss, 0
+                result.best_epoch, result.params = epoch + 1, current
+            else:
+                since_best += 1
+                if cfg.early_stopping and since_best >= cfg.patience:
+                    result.stopped_early = result.converged = True
+                    break
+    return result
