@@ -202,7 +202,7 @@ def test_cli_streams_and_updates(table: pd.DataFrame, tmp_path, capsys) -> None:
     assert body["statistics"]["solver"] == "tsqr" and body["n_samples"] == 15_000
     main(["update", str(model), str(more), "--json"])
     body = json.loads(capsys.readouterr().out)
-    assert body["rows_before"] == 15_000 and body["n_samples"] == 20_000
+    assert body["rows_before"] == 15_000 and body["rows_added"] == 5000
     reference = galton.LinearRegression().fit(table, "y")
     coefs = [c["coef"] for c in body["coefficients"]]
     assert relative(np.array(coefs), reference.params_) < TOL
@@ -212,5 +212,6 @@ def test_cli_streams_and_updates(table: pd.DataFrame, tmp_path, capsys) -> None:
     assert stop.value.code == 2
     assert "absent.csv" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
-        main(["fit", str(data), "--target", "y", "--stream", "--model", "neural"])
+        main(["fit", str(data), "--formula", "y ~ a", "--stream"])
     assert stop.value.code == 2
+    assert "not --formula" in capsys.readouterr().err

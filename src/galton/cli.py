@@ -600,36 +600,45 @@ def update(
         int | None, typer.Option(help="Neural models: passes over the new rows.")
     ] = None,
     fmt: FormatOpt = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Memory for the new rows' chunks, e.g. 1GB (default: a quarter of RAM)."),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the updated model here, not MODEL.")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
+    from galton.data.chunks import chunk_rows_for, default_memory_limit, parse_memory
     from galton.data.loading import read_table
     from galton.estimators import LinearRegression, load
 
+    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
+
     estimator = load(model_path)
-    frame = read_table(data, fmt)
     rows_before = estimator.n_samples_
-    options: dict[str, Any] = {}
-    if epochs is not None:
-        if isinstance(estimator, LinearRegression):
-            raise GaltonError("--epochs applies to neural models; a linear update is exact")
-        options["epochs"] = epochs
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        estimator.partial_fit(frame, target, **options)
+        if isinstance(estimator, LinearRegression):
+            if epochs is not None:
+                raise GaltonError("--epochs applies to neural models; a linear update is exact")
+            # exact and in bounded memory: the new rows are merged chunk by chunk
+            source = read_table(data, fmt) if fmt else data
+            estimator.update_stream(source, target, chunk_rows=chunk_rows_for(source, limit))
+        else:
+            estimator.partial_fit(read_table(data, fmt), target, epochs=epochs)
     _warn_lines(caught)
+    added = estimator.n_samples_ - rows_before
     destination = out or model_path
     estimator.save(destination)
     if as_json:
-        body = {**_model_json(estimator), "rows_before": rows_before, "rows_given": len(frame)}
+        body = {**_model_json(estimator), "rows_before": rows_before, "rows_added": added}
         _emit_json({**body, "saved_to": str(destination)})
         return
     typer.echo(estimator.summary())
     typer.echo(
-        f"updated with {len(frame)} rows of {data} (trained on {rows_before} before); "
+        f"updated with {added} rows of {data} (trained on {rows_before} before); "
         f"saved to {destination}"
     )
 

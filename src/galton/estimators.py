@@ -614,14 +614,40 @@ class LinearRegression(_Estimator):
         """
         if not hasattr(self, "preprocessor_"):
             return self.fit(X, y, sample_weight)
+        summary = self._updatable_summary()
+        start = time.perf_counter()
+        X_arr, y_arr, w = self._new_rows(X, y, sample_weight)
+        summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        self._fit_summary(summary, start)
+        return self
+
+    def _updatable_summary(self) -> QRSummary:
+        """The factor new rows merge into, or the reason there is none."""
+        self._require_fitted()
         if getattr(self, "qr_summary_", None) is None:
             raise ParameterError(
                 "this model keeps no factor to update (values beyond float64's range, or a "
                 "file from an older galton): refit on all the rows"
             )
+        return self.qr_summary_
+
+    def update_stream(
+        self, source: Any, target: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    ) -> LinearRegression:
+        """``partial_fit`` with new rows read in chunks (any stream source): memory is one
+        chunk, whatever the number of new rows; one solve at the end."""
+        summary = self._updatable_summary()
         start = time.perf_counter()
-        X_arr, y_arr, w = self._new_rows(X, y, sample_weight)
-        summary = self.qr_summary_.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        target = target or self.target_name_
+        for chunk in iter_chunks(source, chunk_rows):
+            if self.formula_ is not None:
+                raise ParameterError("models with a formula cannot be updated: refit on all rows")
+            features, y_part = split_target(
+                chunk.frame, target, self.feature_names_in_, chunk.source
+            )
+            features, y_part, _ = self._usable_rows(features, y_part, None, chunk.source)
+            X_arr, y_arr, _ = self._arrays(features, y_part, None, chunk.source, chunk.first_row)
+            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr)
         self._fit_summary(summary, start)
         return self
 

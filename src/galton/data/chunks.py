@@ -157,22 +157,49 @@ def default_memory_limit() -> int:
     return total_memory() // 4
 
 
-#: A chunk costs about this many times its parsed size at the peak of its processing:
-#: the parser's buffers, the float64 design, its weighted copy and the QR workspace.
-CHUNK_OVERHEAD = 8
+#: Processing a chunk holds, at its peak, about this many float64 copies of its rows (the
+#: parsed table, the design, its weighted copy, the stacked block and LAPACK's copy of it)
+FLOAT_COPIES = 7
+#: ... and this many copies of the text the rows were parsed from (the parser's buffer
+#: and its tokens)
+TEXT_COPIES = 2
+#: The share of the memory left that chunks are sized for.
+HEADROOM = 0.6
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now (0 where the system does not say)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def chunk_rows_for(source: Any, memory_limit: int) -> int:
-    """Rows per chunk so that processing one chunk stays well inside ``memory_limit``,
-    estimated from the first 1000 rows of ``source`` (a path or DataFrame; an iterator is
-    not sampled, since that would consume it)."""
+    """Rows per chunk so that the whole process stays inside ``memory_limit``: what is
+    left of it after the memory already in use, shared by the copies a chunk's processing
+    holds at once (``FLOAT_COPIES``, ``TEXT_COPIES``). Row sizes come from the first 1000
+    rows of ``source`` (a path or DataFrame; an iterator is not sampled, since that would
+    consume it)."""
     if not isinstance(source, str | Path | pd.DataFrame | list | tuple):
         return DEFAULT_CHUNK_ROWS
     sample = next(iter_chunks(source, 1000), None)
     if sample is None or len(sample.frame) == 0:
         return DEFAULT_CHUNK_ROWS
-    per_row = max(
-        8 * (sample.frame.shape[1] + 1),
-        sample.frame.memory_usage(deep=True).sum() / len(sample.frame),
-    )
-    return int(np.clip(memory_limit // (CHUNK_OVERHEAD * per_row), 1000, 1_000_000))
+    floats = 8 * (sample.frame.shape[1] + 1)
+    parsed = sample.frame.memory_usage(deep=True).sum() / len(sample.frame)  # text columns
+    per_row = FLOAT_COPIES * max(floats, parsed) + TEXT_COPIES * _text_bytes_per_row(sample)
+    # a margin for what the allocator keeps between chunks and imports still to come
+    budget = HEADROOM * max(memory_limit - resident_bytes(), memory_limit // 4)
+    return int(np.clip(budget // per_row, 1000, 1_000_000))
+
+
+def _text_bytes_per_row(sample: Chunk) -> float:
+    """Bytes of file per row for text formats, from the file's first 64 KB (0 otherwise)."""
+    path = Path(sample.source)
+    if FORMATS.get(path.suffix.lower()) not in ("csv", "tsv", "jsonl") or not path.is_file():
+        return 0.0
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    return len(head) / max(head.count(b"\n"), 1)
