@@ -36,6 +36,7 @@ bench: install
 	$(PY) bench/engines.py --repeats 5
 	$(PY) bench/uci.py
 	$(PY) bench/uci.py --ensemble 5
+	$(PY) bench/stream.py --gigabytes 5 --memory-limit 1GB
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -91,6 +91,10 @@ def dask_frame(source: Any) -> Any:
         raise DataError(
             f"engine='dask' reads a dask DataFrame or a path, not {type(source).__name__}"
         )
+    if "://" in str(source):  # remote (s3://, gcs://, ...): dask and its filesystems read it
+        text = str(source)
+        reader = dd.read_csv if text.lower().endswith(".csv") else dd.read_parquet
+        return reader(text)
     files = stream_files(source)
     kinds = {f.suffix.lower() for f in files}
     if kinds <= {".parquet", ".pq"}:
@@ -103,7 +107,8 @@ def dask_frame(source: Any) -> Any:
 def source_rows(source: Any, frame: Any) -> int:
     """Rows in the source, counted apart from the fit: from Parquet metadata when the
     source is Parquet files, else by a separate count over the partitions."""
-    if isinstance(source, str | Path) and (is_pattern(source) or Path(source).exists()):
+    local = "://" not in str(source)
+    if isinstance(source, str | Path) and local and (is_pattern(source) or Path(source).exists()):
         files = stream_files(source)
         if all(f.suffix.lower() in (".parquet", ".pq") for f in files):
             import pyarrow.parquet as pq

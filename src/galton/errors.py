@@ -34,3 +34,10 @@ class TrainingInterrupted(GaltonError):
         super().__init__(message)
         self.checkpoint = checkpoint
         self.signal_number = signal_number
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type's name when it has none): what
+    a user sees when a parser or library fails in many-line ways."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -51,7 +51,7 @@ from galton.io import read_model_file, write_model_file
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 from galton.training import train
 from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
-from galton.training.loop import Checkpointing
+from galton.training.loop import Checkpointing, TrainResult
 from galton.training.loop import TrainingInterrupted as LoopInterrupted
 from galton.training.replay import Reservoir
 from galton.training.stream_loop import RunningMoments, shuffled_blocks, train_stream
@@ -1350,12 +1350,7 @@ class NeuralRegressor(_Estimator):
         if n_val == 0 and cfg.early_stopping:
             cfg = replace(cfg, early_stopping=False)
         self.train_config_ = cfg
-        self.net_ = NetworkSpec(
-            X_arr.shape[1],
-            tuple(int(h) for h in self.hidden),
-            self.activation,
-            n_outputs=2 if cfg.loss == "gaussian" else 1,
-        )
+        self.net_ = self._network(X_arr.shape[1], cfg)
         self.backend_ = engine_registry.canonical_name(str(self.backend))
         initial = init_params(self.net_, rng)
         if self.initial_params is not None:
@@ -1446,18 +1441,11 @@ class NeuralRegressor(_Estimator):
                 raise GaltonError(
                     "training produced non-finite parameters; lower the learning rate"
                 )
-        self.members_ = [result.params for result in results]
+        self._set_trained(results)
         if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
             for params in self.members_:
                 params[-2][:] = 0.0
                 params[-1][:] = 0.0
-        result = results[0]
-        self.history_ = {**result.history, "events": result.events}
-        self.member_histories_ = [list(r.history["train_loss"]) for r in results]
-        self.n_epochs_ = result.n_epochs
-        self.best_epoch_ = result.best_epoch
-        self.stopped_early_ = result.stopped_early
-        self.converged_ = result.converged
         self.n_samples_ = n
         self.fit_seconds_ = time.perf_counter() - start
         pred, spread = self._distribution_standardised(Xs)
@@ -1469,9 +1457,7 @@ class NeuralRegressor(_Estimator):
         self.calibration_ = Calibration.from_rows(
             y_arr[calib], pred[calib], spread[calib], "validation" if n_val else "training"
         )
-        self.updates_ = []
-        self.replay_ = Reservoir.empty(Xs.shape[1], self.replay_rows)
-        self.replay_.offer(Xs, ys, np.random.default_rng([self.seed, 0]))
+        self._start_replay(Xs, ys)
         return self
 
     def _fit_dask(self, source: Any, target: Any, start: float) -> None:
@@ -1505,12 +1491,7 @@ class NeuralRegressor(_Estimator):
             if self.weight_decay == "auto" and cfg.optimizer == "lbfgs" and self.hidden:
                 cfg = replace(cfg, weight_decay=WEIGHT_DECAYS[1])  # no search: one network
             self.train_config_ = cfg
-            self.net_ = NetworkSpec(
-                len(how.x_mean),
-                tuple(int(h) for h in self.hidden),
-                self.activation,
-                n_outputs=2 if cfg.loss == "gaussian" else 1,
-            )
+            self.net_ = self._network(len(how.x_mean), cfg)
             self.backend_ = "numpy"
             initial = init_params(self.net_, np.random.default_rng(self.seed))
             watch = cfg.early_stopping
@@ -1533,11 +1514,7 @@ class NeuralRegressor(_Estimator):
                 "rows_read": rows_read,
                 "rows_used": n_train + len(y_val),
             }
-        self.members_ = [result.params]
-        self.history_ = {**result.history, "events": result.events}
-        self.member_histories_ = [list(result.history["train_loss"])]
-        self.n_epochs_, self.best_epoch_ = result.n_epochs, result.best_epoch
-        self.stopped_early_, self.converged_ = result.stopped_early, result.converged
+        self._set_trained([result])
         self.weight_decay_search_ = {}
         y_val_orig = y_val * self.y_scale_ + self.y_mean_
         pred, spread = self._distribution_standardised(X_val)
@@ -1549,9 +1526,7 @@ class NeuralRegressor(_Estimator):
         val_metrics = regression_metrics(y_val_orig, pred)
         self.metrics_.update({f"val_{k}": v for k, v in val_metrics.items()})
         self.calibration_ = Calibration.from_rows(y_val_orig, pred, spread, "validation")
-        self.updates_ = []
-        self.replay_ = Reservoir.empty(X_val.shape[1], self.replay_rows)
-        self.replay_.offer(X_val, y_val, np.random.default_rng([self.seed, 0]))
+        self._start_replay(X_val, y_val)
         self.n_samples_ = n_train + len(y_val)
         self.fit_seconds_ = time.perf_counter() - start
 
@@ -1631,12 +1606,7 @@ class NeuralRegressor(_Estimator):
             return (X - self.x_mean_) / self.x_scale_, (y - self.y_mean_) / self.y_scale_
 
         cfg = self.train_config_ = self._config(n, stream=True)
-        self.net_ = NetworkSpec(
-            X_val.shape[1],
-            tuple(int(h) for h in self.hidden),
-            self.activation,
-            n_outputs=2 if cfg.loss == "gaussian" else 1,
-        )
+        self.net_ = self._network(X_val.shape[1], cfg)
         self.backend_ = engine_registry.canonical_name(str(self.backend))
         backend = engine_registry.get_backend(self.backend_)
         initial = init_params(self.net_, np.random.default_rng(self.seed))
@@ -1649,14 +1619,9 @@ class NeuralRegressor(_Estimator):
         result = train_stream(
             backend, self.net_, initial, cfg, blocks, Xs_val, ys_val, self.progress
         )
-        self.members_ = [result.params]
-        self.history_ = {**result.history, "events": result.events}
-        self.member_histories_ = [list(result.history["train_loss"])]
-        self.n_epochs_, self.best_epoch_ = result.n_epochs, result.best_epoch
-        self.stopped_early_, self.converged_ = result.stopped_early, result.converged
+        self._set_trained([result])
         self.weight_decay_search_ = {}
-        self.updates_ = []
-        self.replay_ = Reservoir.empty(X_val.shape[1], self.replay_rows)
+        self._start_replay(X_val[:0], y_val[:0])
         # last pass: training metrics from running sums, and the replay sample
         sse = sae = 0.0
         rng = np.random.default_rng([self.seed, 0])
@@ -1776,6 +1741,26 @@ class NeuralRegressor(_Estimator):
         self.n_epochs_ += record["epochs"]
         self.fit_seconds_ += time.perf_counter() - start
         return self
+
+    def _network(self, n_inputs: int, cfg: TrainConfig) -> NetworkSpec:
+        """The architecture for ``n_inputs`` standardised inputs under ``cfg``'s loss."""
+        hidden = tuple(int(h) for h in self.hidden)
+        return NetworkSpec(n_inputs, hidden, self.activation, 2 if cfg.loss == "gaussian" else 1)
+
+    def _set_trained(self, results: list[TrainResult]) -> None:
+        """Fitted attributes from the members' training (histories: member 0's)."""
+        self.members_ = [result.params for result in results]
+        first = results[0]
+        self.history_ = {**first.history, "events": first.events}
+        self.member_histories_ = [list(result.history["train_loss"]) for result in results]
+        self.n_epochs_, self.best_epoch_ = first.n_epochs, first.best_epoch
+        self.stopped_early_, self.converged_ = first.stopped_early, first.converged
+
+    def _start_replay(self, Xs: np.ndarray, ys: np.ndarray) -> None:
+        """No updates yet; the replay sample drawn from standardised rows ``Xs`` (n, d)."""
+        self.updates_ = []
+        self.replay_ = Reservoir.empty(Xs.shape[1], self.replay_rows)
+        self.replay_.offer(Xs, ys, np.random.default_rng([self.seed, 0]))
 
     def _checked_initial_params(self) -> list[np.ndarray]:
         shapes = self.net_.param_shapes()

@@ -17,8 +17,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from galton.data.loading import FORMATS
-from galton.errors import DataError
+from galton.data.datasets import DATASETS
+from galton.data.loading import FORMATS, read_table
+from galton.errors import DataError, first_line
 
 #: Rows per chunk when nothing else says: about 100 MB of float64 for 100 columns.
 DEFAULT_CHUNK_ROWS = 100_000
@@ -77,6 +78,9 @@ def iter_chunks(source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[C
         for start in range(0, len(source), chunk_rows):
             yield Chunk(source.iloc[start : start + chunk_rows], name, start)
     elif isinstance(source, str | Path):
+        if str(source) in DATASETS and not Path(source).exists():  # small: read whole
+            yield from iter_chunks(read_table(str(source)), chunk_rows)
+            return
         for path in stream_files(source):
             yield from _file_chunks(path, chunk_rows)
     elif isinstance(source, Iterable):
@@ -109,7 +113,7 @@ def _file_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except Exception as exc:  # parsers raise many types; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DataError(f"{path}: cannot read as {kind} after row {first_row}: {first}") from None
 
 

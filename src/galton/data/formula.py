@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from galton.errors import DataError
+from galton.errors import DataError, first_line
 
 
 def _formulaic() -> Any:
@@ -40,7 +40,7 @@ class FormulaDesign:
         try:
             matrices = formulaic.model_matrix(self.formula, frame, na_action="ignore")
         except Exception as exc:  # formulaic raises many kinds; the user needs one line
-            raise DataError(f"{source}: formula '{self.formula}': {_first_line(exc)}") from None
+            raise DataError(f"{source}: formula '{self.formula}': {first_line(exc)}") from None
         lhs, rhs = matrices.lhs, matrices.rhs
         if lhs.shape[1] != 1:
             raise DataError(f"formula '{self.formula}': the left side must be one column")
@@ -75,7 +75,7 @@ class FormulaDesign:
                 warnings.filterwarnings("error", message="Data has categories outside")
                 rhs = spec.get_model_matrix(frame, na_action="ignore")
         except Exception as exc:
-            raise DataError(f"{source}: formula '{self.formula}': {_first_line(exc)}") from None
+            raise DataError(f"{source}: formula '{self.formula}': {first_line(exc)}") from None
         return pd.DataFrame(
             rhs[self.columns_].to_numpy(float), columns=self.columns_, index=frame.index
         )
@@ -99,8 +99,3 @@ class FormulaDesign:
         design.intercept_, design.columns_ = data["intercept"], data["columns"]
         design.state_ = data["state"]
         return design
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from galton.data.datasets import DATASETS
-from galton.errors import DataError
+from galton.errors import DataError, first_line
 
 FORMATS = {
     ".csv": "csv",
@@ -106,7 +106,7 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise DataError(f"{source}: the file is empty") from None
     except Exception as exc:  # parsers raise many types; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DataError(f"{source}: cannot read as {kind}: {first}") from None
     if frame.shape[0] == 0:
         raise DataError(f"{source}: no data rows")
@@ -213,7 +213,7 @@ def read_database(path: str | Path, sql: str) -> pd.DataFrame:
     except DataError:
         raise
     except Exception as exc:  # database drivers raise many kinds; the user needs one line
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         raise DataError(f"{path}: query failed: {first}") from None
     if frame.shape[0] == 0:
         raise DataError(f"{path}: the query returned no rows")

@@ -23,9 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from galton.exact.solver import LstsqSolution
-
-_EPS = float(np.finfo(np.float64).eps)
+from galton.exact.solver import LstsqSolution, decide_rank
 
 
 @dataclass(frozen=True)
@@ -139,16 +137,9 @@ class QRSummary:
         solve. ``rank_tol`` defaults to ``max(n, p) * eps``."""
         p = self.n_terms
         r11, c, rho = self.r[:p, :p], self.r[:p, p], float(self.r[p, p])
-        norms = np.linalg.norm(r11, axis=0)  # the design's column norms
-        scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
-        rs = r11 * scale
-        _, rr, perm = scipy.linalg.qr(rs, pivoting=True, check_finite=False)
-        diag = np.abs(np.diag(rr))
-        tol = rank_tol if rank_tol is not None else max(self.nobs, p) * _EPS
-        rank = int(np.sum(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
-        kept = np.sort(perm[:rank])
-        aliased = np.ones(p, dtype=bool)
-        aliased[kept] = False
+        # R11's columns have the design's norms: the same decision as the in-memory path
+        decision = decide_rank(r11, self.nobs, rank_tol)
+        scale, rs, rank, kept = decision.scale, decision.scaled, decision.rank, decision.kept
         coef = np.full(p, np.nan)
         cov = np.full((p, p), np.nan)
         rss = rho * rho
@@ -180,8 +171,8 @@ class QRSummary:
             tss_scaled=tss,
             yy_scaled=tss + self.wsum * self.wmean**2,
             rank=rank,
-            aliased=aliased,
-            rank_tol=float(tol),
+            aliased=decision.aliased,
+            rank_tol=decision.tol,
             condition_number=raw_cond,
             scaled_condition_number=scaled_cond,
             method="tsqr",

@@ -222,16 +222,9 @@ def _solve(
     A = design * sqrt_w[:, None]
     b = y * sqrt_w
 
-    tol = rank_tol if rank_tol is not None else max(n, p) * _EPS
-    norms = np.linalg.norm(A, axis=0)
-    scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
-    As = A * scale
-    q, r, perm = scipy.linalg.qr(As, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    rank = int(np.sum(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
-    kept = np.sort(perm[:rank])
-    aliased = np.ones(p, dtype=bool)
-    aliased[kept] = False
+    decision = decide_rank(A, n, rank_tol, with_q=True)
+    scale, As, q, r, perm = decision.scale, decision.scaled, decision.q, decision.r, decision.perm
+    rank, kept, aliased, tol = decision.rank, decision.kept, decision.aliased, decision.tol
 
     # M'M = D'WD in original units: As[:, perm] = Q r, As = D diag(scale * col_scale)
     factor = np.zeros((p, p))
@@ -294,6 +287,62 @@ def _solve(
         precision_bits=bits,
         factor=factor if np.isfinite(factor).all() else None,
     )
+
+
+@dataclass(frozen=True)
+class RankDecision:
+    """The numerical rank of a matrix ``A`` (m, p) by equilibrated, pivoted QR.
+
+    Attributes
+    ----------
+    scale : ndarray of shape (p,)
+        1 / the column norms (1 for a zero column).
+    scaled : ndarray of shape (m, p)
+        ``A * scale``: unit-norm columns.
+    q : ndarray of shape (m, min(m, p)), optional
+    r : ndarray of shape (min(m, p), p)
+        Pivoted factor: ``scaled[:, perm] = q r``.
+    perm : ndarray of int, shape (p,)
+    rank : int
+        Diagonal entries of ``r`` above ``tol`` times the first.
+    kept, aliased : ndarrays
+        The first ``rank`` pivots in column order, and a mask (p,) of the others.
+    tol : float
+    """
+
+    scale: np.ndarray
+    scaled: np.ndarray
+    q: np.ndarray | None
+    r: np.ndarray
+    perm: np.ndarray
+    rank: int
+    kept: np.ndarray
+    aliased: np.ndarray
+    tol: float
+
+
+def decide_rank(
+    A: np.ndarray, n_rows: int, rank_tol: float | None, with_q: bool = False
+) -> RankDecision:
+    """Rank of ``A`` (m, p) standing for ``n_rows`` rows of a design (``A`` may be their
+    triangular factor); ``rank_tol`` defaults to ``max(n_rows, p) * eps``. The in-memory
+    careful path and the merged factors of streams and updates decide alike."""
+    p = A.shape[1]
+    tol = rank_tol if rank_tol is not None else max(n_rows, p) * _EPS
+    norms = np.linalg.norm(A, axis=0)
+    scale = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 1.0)
+    scaled = A * scale
+    if with_q:
+        q, r, perm = scipy.linalg.qr(scaled, mode="economic", pivoting=True)
+    else:
+        q = None
+        r, perm = scipy.linalg.qr(scaled, mode="r", pivoting=True, check_finite=False)
+    diag = np.abs(np.diag(r))
+    rank = int(np.sum(diag > tol * diag[0])) if diag.size and diag[0] > 0 else 0
+    kept = np.sort(perm[:rank])
+    aliased = np.ones(p, dtype=bool)
+    aliased[kept] = False
+    return RankDecision(scale, scaled, q, r, perm, rank, kept, aliased, float(tol))
 
 
 def _exact_column(X: np.ndarray, term: Term) -> tuple[np.ndarray, int]:
