@@ -173,6 +173,8 @@ class _Estimator:
         self._require_fitted()
         if self.formula_ is not None:
             raise ParameterError("models with a formula cannot be updated: refit on all rows")
+        if isinstance(X, np.ndarray | list | tuple) and y is not None and not isinstance(y, str):
+            X = self._array_frame(X)
         features, target, source = table_and_target(
             X, self.target_name_ if y is None else y, type(self).__name__, self.feature_names_in_
         )
@@ -345,25 +347,30 @@ class _Estimator:
         self._require_fitted()
         source = describe_source(X)
         if isinstance(X, np.ndarray | list | tuple) and self.formula_ is None:
-            given = np.asarray(X)
-            arr = given.reshape(-1, 1) if given.ndim == 1 else given
-            if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
-                hint = (
-                    "; Reshape your data with X.reshape(1, -1) if it is a single row"
-                    if given.ndim == 1
-                    else ""
-                )
-                raise DataError(
-                    f"X has {arr.shape[-1] if arr.ndim == 2 else arr.shape} features, but "
-                    f"{type(self).__name__} is expecting {self.n_features_in_} features as input "
-                    f"({', '.join(self.feature_names_in_)}){hint}"
-                )
-            frame = pd.DataFrame(arr, columns=self.feature_names_in_)
+            frame = self._array_frame(X)
         else:
             frame = read_table(X)
             if self.formula_ is not None:
                 frame = self.formula_.transform(frame, source)
         return self.preprocessor_.transform(frame, source)
+
+    def _array_frame(self, X: Any) -> pd.DataFrame:
+        """An array of new rows (n, k) as a table with the training columns' names, or
+        scikit-learn's error when k is not the number of features fitted."""
+        given = np.asarray(X)
+        arr = given.reshape(-1, 1) if given.ndim == 1 else given
+        if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
+            hint = (
+                "; Reshape your data with X.reshape(1, -1) if it is a single row"
+                if given.ndim == 1
+                else ""
+            )
+            raise DataError(
+                f"X has {arr.shape[-1] if arr.ndim == 2 else arr.shape} features, but "
+                f"{type(self).__name__} is expecting {self.n_features_in_} features as input "
+                f"({', '.join(self.feature_names_in_)}){hint}"
+            )
+        return pd.DataFrame(arr, columns=self.feature_names_in_)
 
     def score(self, X: Any, y: Any) -> float:
         """R-squared of the predictions on ``X`` against ``y``."""
