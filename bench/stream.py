@@ -30,7 +30,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 import galton
 from galton.data.chunks import parse_memory
@@ -69,10 +68,8 @@ def in_memory_fits(n_blocks: int, first_rows: int, model: Path) -> tuple[np.ndar
     y = np.empty(n_blocks * BLOCK_ROWS)
     for k, (Xb, yb) in enumerate(blocks(n_blocks)):
         X[k * BLOCK_ROWS : (k + 1) * BLOCK_ROWS], y[k * BLOCK_ROWS : (k + 1) * BLOCK_ROWS] = Xb, yb
-    names = [f"x{j}" for j in range(N_FEATURES)]
-    first = galton.LinearRegression().fit(
-        pd.DataFrame(X[:first_rows], columns=names), pd.Series(y[:first_rows], name="y")
-    )
+    # an array's columns are named x0, x1, ... and its target y, as in the CSV
+    first = galton.LinearRegression().fit(X[:first_rows], y[:first_rows])
     first.save(model)
     start = time.perf_counter()
     everything = galton.LinearRegression().fit(X, y)
