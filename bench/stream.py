@@ -48,17 +48,35 @@ def blocks(n_blocks: int):
         yield X, 3.0 + X @ (COEFS / scales) + rng.normal(size=BLOCK_ROWS)
 
 
+NAMES = [f"x{j}" for j in range(N_FEATURES)] + ["y"]
+
+
+def _table(X: np.ndarray, y: np.ndarray):
+    import pyarrow as pa
+
+    columns = [pa.array(X[:, j]) for j in range(N_FEATURES)] + [pa.array(y)]
+    return pa.Table.from_arrays(columns, names=NAMES)
+
+
+def blocks_for(gigabytes: float) -> int:
+    """Blocks whose CSV holds at least ``gigabytes`` (1e9 bytes), from one block's size."""
+    import pyarrow as pa
+    import pyarrow.csv as pv
+
+    sink = pa.BufferOutputStream()
+    pv.write_csv(_table(*next(blocks(1))), sink)
+    return max(2, int(np.ceil(gigabytes * 1e9 / sink.getvalue().size)))
+
+
 def write_csv(path: Path, n_blocks: int, first: int = 0) -> None:
     """Blocks ``first`` to ``n_blocks - 1`` as one CSV (shortest round-trip decimals)."""
     import pyarrow as pa
     import pyarrow.csv as pv
 
-    names = [f"x{j}" for j in range(N_FEATURES)] + ["y"]
-    with pv.CSVWriter(str(path), pa.schema([(n, pa.float64()) for n in names])) as writer:
+    with pv.CSVWriter(str(path), pa.schema([(n, pa.float64()) for n in NAMES])) as writer:
         for k, (X, y) in enumerate(blocks(n_blocks)):
             if k >= first:
-                columns = [pa.array(X[:, j]) for j in range(N_FEATURES)] + [pa.array(y)]
-                writer.write_table(pa.Table.from_arrays(columns, names=names))
+                writer.write_table(_table(X, y))
 
 
 def in_memory_fits(n_blocks: int, first_rows: int, model: Path) -> tuple[np.ndarray, float]:
@@ -140,8 +158,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse (and keep) the data file")
     args = parser.parse_args()
     limit = parse_memory(args.memory_limit)
-    bytes_per_block = BLOCK_ROWS * (N_FEATURES + 1) * 20  # about 20 characters a value
-    n_blocks = max(2, int(np.ceil(args.gigabytes * 1e9 / bytes_per_block)))
+    n_blocks = blocks_for(args.gigabytes)
     path = args.dir / f"galton-stream-{args.gigabytes:g}GB.csv"
     rest = args.dir / "galton-stream-rest.csv"
     started = time.perf_counter()
