@@ -239,6 +239,11 @@ def summarise(split: str, runs: list[Run], hidden: tuple[int, ...]) -> Summary:
     )
 
 
+def _times(ratio: float | None) -> str:
+    """``12.0x``, or ``-`` when galton never got there."""
+    return "-" if ratio is None else f"{ratio:.1f}x"
+
+
 def _cell(value: float | None, fmt: str) -> str:
     return "-" if value is None else format(value, fmt)
 
@@ -253,7 +258,7 @@ def overall_table(summaries: list[Summary], engines: list[str]) -> None:
     )
     print("|---|---|---|" + "---|" * len(engines) + "---|---|")
     for s in summaries:
-        ratios = " | ".join(_cell(s.ratio(f"galton ({e})"), ".1f") + "x" for e in engines)
+        ratios = " | ".join(_times(s.ratio(f"galton ({e})")) for e in engines)
         print(
             f"| {s.split} | {s.hidden} | {s.target:.4g}, {s.target_seconds:.1f} | {ratios} | "
             f"{s.adam_rmse:.4g}, {s.adam_seconds:.2f} | {_cell(s.best_within_adam, '.4g')} |"
