@@ -26,14 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from galton.backends.common import (
-    add_penalty,
-    decay_vector,
-    epoch_by_steps,
-    flatten_params,
-    optimizer_update,
-    unflatten_params,
-)
+from galton.backends import numpy_engine
+from galton.backends.common import add_penalty
 from galton.data.chunks import is_pattern, stream_files
 from galton.data.loading import split_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
@@ -312,8 +306,6 @@ def _partition_objective(
 ) -> tuple[float, list[np.ndarray], int]:
     """Summed loss and gradients of the data term over a partition's rows ``rows`` (all
     when None), with the row count (runs on a worker, with the NumPy engine's maths)."""
-    from galton.backends import numpy_engine
-
     X, y = prepared["X"], prepared["y"]
     if rows is not None:
         X, y = X[rows], y[rows]
@@ -328,8 +320,6 @@ def _partition_errors(
 ) -> tuple[float, float, int]:
     """Sums of squared and absolute errors of the network's mean (standardised units) and
     the rows they cover."""
-    from galton.backends import numpy_engine
-
     out = numpy_engine.predict(net, params, prepared["X"], dtype)
     err = (out if out.ndim == 1 else out[:, 0]) - prepared["y"]
     return float(err @ err), float(np.abs(err).sum()), len(err)
@@ -351,29 +341,26 @@ def training_errors(
     return sum(s for s, _, _ in sums), sum(a for _, a, _ in sums)
 
 
-class DaskTrainer:
+class DaskTrainer(numpy_engine.NumpyTrainer):
     """The ``Trainer`` protocol with the rows on Dask workers: every gradient is the sum of
     the partitions' gradients, computed where they live; the optimizer's step, its state
-    and the parameters stay on the client. The same batches give the same steps as the
-    NumPy engine in one process (up to the order of floating-point sums)."""
+    and the parameters stay on the client, exactly as the NumPy engine keeps them (this
+    class is that trainer with its data term computed on the cluster). The same batches
+    give the same steps as the NumPy engine in one process (up to the order of sums)."""
 
     def __init__(
         self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, rows: PartitionedRows
     ) -> None:
         if cfg.dtype != "float64":
             raise GaltonError("engine='dask' trains in float64")
-        self.net, self.cfg, self.rows = net, cfg, rows
-        self.shapes = net.param_shapes()
-        self.flat = flatten_params([np.asarray(p, dtype=np.float64) for p in params])
-        self.decay = decay_vector(self.shapes, cfg.weight_decay)
-        self.m = np.zeros_like(self.flat)
-        self.v = np.zeros_like(self.flat)
-        self.t = 0
+        self.rows = rows
+        self._bind_state(net, params, cfg)
 
-    def _objective(
+    def _on_partitions(
         self, params: list[np.ndarray], rows: list[np.ndarray | None]
     ) -> tuple[float, list[np.ndarray]]:
-        """Mean data loss and gradients over the given rows of each partition."""
+        """Mean data loss and gradients over the given rows of each partition (all of a
+        partition's rows for None)."""
         client = self.rows.client
         futures = [
             client.submit(
@@ -388,52 +375,19 @@ class DaskTrainer:
         grads = [sum(g[i] for _, g, _ in parts) / count for i in range(len(params))]
         return float(loss), grads
 
-    def step(self, batch: np.ndarray, lr: float) -> float:
+    def _batch_objective(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
         part = np.searchsorted(self.rows.offsets, batch, side="right") - 1
         rows = [batch[part == k] - self.rows.offsets[k] for k in range(len(self.rows.parts))]
-        loss, grads = self._objective(unflatten_params(self.flat, self.shapes), rows)
-        grad = np.concatenate([g.ravel() for g in grads])
-        self.t += 1
-        self.flat, self.m, self.v = optimizer_update(
-            self.cfg.optimizer,
-            self.flat,
-            grad,
-            self.m,
-            self.v,
-            self.t,
-            lr,
-            self.cfg.momentum,
-            self.decay,
-            np.sqrt,
-        )
-        return loss
-
-    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
-        return epoch_by_steps(self, order, batch_size, lr)
+        return self._on_partitions(self.params, rows)
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
-        loss, grads = self._objective(params, [None] * len(self.rows.parts))
+        loss, grads = self._on_partitions(params, [None] * len(self.rows.parts))
         return add_penalty(loss, grads, params, self.cfg.weight_decay)
 
     def evaluate(self, X: Any, y: Any) -> float:
-        params = self.get_params()
         if isinstance(X, PartitionedRows):
-            return self._objective(params, [None] * len(X.parts))[0]
-        from galton.backends import numpy_engine
-
-        return numpy_engine.objective(self.net, self.cfg, params, X, y)[0]
-
-    def optimizer_state(self) -> dict[str, np.ndarray]:
-        return {"m": self.m.copy(), "v": self.v.copy(), "t": np.array(self.t)}
-
-    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
-        self.m, self.v, self.t = np.array(state["m"]), np.array(state["v"]), int(state["t"])
-
-    def get_params(self) -> list[np.ndarray]:
-        return [p.copy() for p in unflatten_params(self.flat, self.shapes)]
-
-    def set_params(self, params: list[np.ndarray]) -> None:
-        self.flat = flatten_params([np.asarray(p, dtype=np.float64) for p in params])
+            return self._on_partitions(self.get_params(), [None] * len(X.parts))[0]
+        return super().evaluate(X, y)  # held-out rows on the client
 
 
 class DaskEngine:

@@ -138,10 +138,14 @@ class NumpyTrainer:
         X: np.ndarray,
         y: np.ndarray,
     ) -> None:
-        self.net, self.cfg = net, cfg
-        self.dtype = np.dtype(cfg.dtype)
+        self._bind_state(net, params, cfg)
         self.X = np.asarray(X, dtype=self.dtype)
         self.y = np.asarray(y, dtype=self.dtype)
+
+    def _bind_state(self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig) -> None:
+        """Parameters (views of one flat vector) and the optimizer's moments, no data."""
+        self.net, self.cfg = net, cfg
+        self.dtype = np.dtype(cfg.dtype)
         self.shapes = net.param_shapes()
         self.flat = np.zeros(sum(int(np.prod(s)) for s in self.shapes), dtype=self.dtype)
         self.params = unflatten_params(self.flat, self.shapes)  # views into ``flat``
@@ -154,9 +158,13 @@ class NumpyTrainer:
     def _objective(self, params, X, y) -> tuple[float, list[np.ndarray]]:
         return objective(self.net, self.cfg, params, X, y)
 
+    def _batch_objective(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
+        """Mean loss and gradients on the rows ``batch`` at the current parameters."""
+        return self._objective(self.params, self.X[batch], self.y[batch])
+
     def step(self, batch: np.ndarray, lr: float) -> float:
         cfg = self.cfg
-        loss, grads = self._objective(self.params, self.X[batch], self.y[batch])
+        loss, grads = self._batch_objective(batch)
         grad = np.concatenate([g.ravel() for g in grads])
         self.t += 1
         new, self.m, self.v = optimizer_update(
