@@ -29,7 +29,7 @@ import pandas as pd
 from galton.backends import numpy_engine
 from galton.backends.common import add_penalty
 from galton.data.chunks import is_pattern, stream_files
-from galton.data.loading import split_target
+from galton.data.loading import describe_source, split_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
 from galton.errors import DataError, GaltonError
 from galton.exact import Term, build_design
@@ -186,10 +186,26 @@ def _tree(delayed: Any, items: list[Any], merge: Any) -> Any:
     return items[0]
 
 
-def describe_cluster(client: Any) -> dict[str, Any]:
-    """The scheduler's address and the number of workers, for the fit's record."""
+def fit_record(
+    client: Any, source: Any, frame: Any, rows_read: int, rows_used: int
+) -> dict[str, Any]:
+    """What a distributed fit reports (``distributed_``), once the rows its tasks read
+    are checked against the source's own count: a shortfall is an error, never a fit."""
+    expected = source_rows(source, frame)
+    if rows_read != expected:
+        raise GaltonError(
+            f"{describe_source(source)}: the fit read {rows_read} rows of {expected}: "
+            "rows were lost on the cluster"
+        )
     info = client.scheduler_info()
-    return {"scheduler": info.get("address"), "workers": len(info.get("workers", {}))}
+    return {
+        "scheduler": info.get("address"),
+        "workers": len(info.get("workers", {})),
+        "partitions": int(frame.npartitions),
+        "rows_expected": int(expected),
+        "rows_read": int(rows_read),
+        "rows_used": int(rows_used),
+    }
 
 
 # --- networks, data-parallel -------------------------------------------------------------
@@ -275,12 +291,11 @@ def prepare_rows(
     moments = [delayed(_partition_moments)(p, k, plan) for k, p in enumerate(parts)]
     merged = _tree(delayed, moments, _merge_moments)
     x_moments, y_moments, rows_read = client.compute(merged, retries=TASK_RETRIES).result()
-    x_std, y_std = x_moments.std, float(y_moments.std[0])
     how = Standardisation(
         x_mean=x_moments.mean,
-        x_scale=np.where(x_std > 0, x_std, 1.0),
+        x_scale=x_moments.scale,
         y_mean=float(y_moments.mean[0]),
-        y_scale=y_std or 1.0,
+        y_scale=float(y_moments.scale[0]),
         held_out=min(held_out, max_held / max(x_moments.n, 1)),
         seed=seed,
     )

@@ -51,7 +51,7 @@ from galton.io import read_model_file, write_model_file
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 from galton.training import train
 from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
-from galton.training.loop import Checkpointing, TrainResult
+from galton.training.loop import Checkpointing, TrainResult, continued_history
 from galton.training.loop import TrainingInterrupted as LoopInterrupted
 from galton.training.replay import Reservoir
 from galton.training.stream_loop import RunningMoments, shuffled_blocks, train_stream
@@ -147,11 +147,7 @@ class _Estimator:
         else:
             features, target, source = table_and_target(X, y, type(self).__name__)
         features, target, weights = self._usable_rows(features, target, sample_weight, source)
-        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
-        self.feature_names_in_ = [str(c) for c in features.columns]
-        self.feature_names_ = self.preprocessor_.feature_names_
-        self.target_name_ = str(target.name)
-        self.n_features_in_ = len(self.feature_names_in_)
+        self._learn_columns(features, str(target.name), source)
         X_arr, y_arr, w = self._arrays(features, target, weights, source)
         if X_arr.shape[0] < 2:
             raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
@@ -164,22 +160,52 @@ class _Estimator:
             )
         return X_arr, y_arr, w
 
+    def _learn_columns(self, features: pd.DataFrame, target: str, source: str) -> None:
+        """Fit the preprocessor on ``features`` and record the column names."""
+        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
+        self.feature_names_in_ = [str(c) for c in features.columns]
+        self.feature_names_ = self.preprocessor_.feature_names_
+        self.target_name_ = target
+        self.n_features_in_ = len(self.feature_names_in_)
+
+    def _require_column_target(self, target: Any, how: str) -> None:
+        """Fits that read the data in pieces (``how``: a stream, a cluster) learn no formula
+        and impute nothing: the whole table is never in one place."""
+        if self.formula is not None or not isinstance(target, str):
+            raise ParameterError(
+                f"{type(self).__name__}: {how} takes target= the target column's name, "
+                "not a formula"
+            )
+        if self.missing in ("mean", "median"):
+            raise ParameterError(
+                f"{how} reads the data in pieces, so it cannot impute missing values from "
+                f"them: use missing='drop' or 'error' (got {self.missing!r})"
+            )
+
     def _new_rows(
-        self, X: Any, y: Any, sample_weight: Any = None
+        self,
+        X: Any,
+        y: Any,
+        sample_weight: Any = None,
+        *,
+        source: str | None = None,
+        first_row: int = 0,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Rows for updating a fitted model, preprocessed as in ``fit`` (no state learned):
         inputs (n, d), target (n,), weights (n,) or None. ``y`` defaults to the target
-        column the model was trained on."""
+        column the model was trained on; ``source`` and ``first_row`` name a chunk's file
+        and rows in messages."""
         self._require_fitted()
         if self.formula_ is not None:
             raise ParameterError("models with a formula cannot be updated: refit on all rows")
         if isinstance(X, np.ndarray | list | tuple) and y is not None and not isinstance(y, str):
             X = self._array_frame(X)
-        features, target, source = table_and_target(
+        features, target, described = table_and_target(
             X, self.target_name_ if y is None else y, type(self).__name__, self.feature_names_in_
         )
+        source = source or described
         features, target, weights = self._usable_rows(features, target, sample_weight, source)
-        return self._arrays(features, target, weights, source)
+        return self._arrays(features, target, weights, source, first_row)
 
     def _usable_rows(
         self, features: pd.DataFrame, target: pd.Series, sample_weight: Any, source: str
@@ -228,22 +254,12 @@ class _Estimator:
         ``galton.distributed.PartitionPlan`` every partition task follows."""
         from galton.distributed import PartitionPlan
 
-        name = type(self).__name__
-        if self.formula is not None or not isinstance(target, str):
-            raise ParameterError(f"{name} with engine='dask' takes target= a column name")
-        if self.missing in ("mean", "median"):
-            raise ParameterError(
-                "a distributed fit cannot impute missing values: use missing='drop' or 'error'"
-            )
+        self._require_column_target(target, "engine='dask'")
         columns = [str(c) for c in head.columns]
         features = [c for c in columns if c not in (target, weight)]
-        X_head, y_head = split_target(head.set_axis(columns, axis=1), target, features, "data")
+        X_head, _ = split_target(head.set_axis(columns, axis=1), target, features, "data")
         self.formula_ = None
-        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(X_head, "data")
-        self.feature_names_in_ = features
-        self.feature_names_ = self.preprocessor_.feature_names_
-        self.target_name_ = target
-        self.n_features_in_ = len(features)
+        self._learn_columns(X_head, target, "data")
         return PartitionPlan(target, features, weight, self.missing, self.preprocessor_.to_dict())
 
     def _stream_rows(
@@ -260,16 +276,7 @@ class _Estimator:
         ``categories`` gives them); a later chunk with an unseen level is an error naming
         the row. ``sample_weight`` names a weight column.
         """
-        name = type(self).__name__
-        if self.formula is not None:
-            raise ParameterError(f"{name} streams with target=, not a formula")
-        if self.missing in ("mean", "median"):
-            raise ParameterError(
-                f"streaming fits read the data once, so they cannot impute missing values "
-                f"from it: use missing='drop' or 'error' (got {self.missing!r})"
-            )
-        if not isinstance(target, str):
-            raise ParameterError(f"{name} streams need target= the name of the target column")
+        self._require_column_target(target, "a streamed fit")
         self.formula_ = None
         fitted = False
         for chunk in iter_chunks(source, chunk_rows):
@@ -283,13 +290,7 @@ class _Estimator:
             X_part, y_part = split_target(frame, target, features, chunk.source)
             X_part, y_part, w_part = self._usable_rows(X_part, y_part, weights, chunk.source)
             if not fitted:
-                self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(
-                    X_part, chunk.source
-                )
-                self.feature_names_in_ = [str(c) for c in X_part.columns]
-                self.feature_names_ = self.preprocessor_.feature_names_
-                self.target_name_ = target
-                self.n_features_in_ = len(self.feature_names_in_)
+                self._learn_columns(X_part, target, chunk.source)
                 features = self.feature_names_in_  # every chunk: the same columns
                 fitted = True
             yield self._arrays(X_part, y_part, w_part, chunk.source, chunk.first_row)
@@ -645,15 +646,10 @@ class LinearRegression(_Estimator):
         chunk, whatever the number of new rows; one solve at the end."""
         summary = self._updatable_summary()
         start = time.perf_counter()
-        target = target or self.target_name_
         for chunk in iter_chunks(source, chunk_rows):
-            if self.formula_ is not None:
-                raise ParameterError("models with a formula cannot be updated: refit on all rows")
-            features, y_part = split_target(
-                chunk.frame, target, self.feature_names_in_, chunk.source
+            X_arr, y_arr, _ = self._new_rows(
+                chunk.frame, target, source=chunk.source, first_row=chunk.first_row
             )
-            features, y_part, _ = self._usable_rows(features, y_part, None, chunk.source)
-            X_arr, y_arr, _ = self._arrays(features, y_part, None, chunk.source, chunk.first_row)
             summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr)
         self._fit_summary(summary, start)
         return self
@@ -734,18 +730,8 @@ class LinearRegression(_Estimator):
                 self.preprocessor_.powered_,
             )
             summary, rows_read = distributed.least_squares_summary(client, frame, plan, self.terms_)
-            expected = distributed.source_rows(source, frame)
-            self.distributed_ = {
-                **distributed.describe_cluster(client),
-                "partitions": int(frame.npartitions),
-                "rows_expected": expected,
-                "rows_read": int(rows_read),
-                "rows_used": int(summary.nobs),
-            }
-        if rows_read != expected:
-            raise GaltonError(
-                f"{describe_source(source)}: the fit read {rows_read} rows of {expected}: "
-                "rows were lost on the cluster"
+            self.distributed_ = distributed.fit_record(
+                client, source, frame, rows_read, summary.nobs
             )
         self._fit_summary(summary, start)
 
@@ -1411,11 +1397,7 @@ class NeuralRegressor(_Estimator):
                     replace(member_cfg, max_epochs=max(1, member_cfg.max_epochs // GAUSSIAN_STAGE)),
                     first.params,
                 )
-                done = first.history["passes"][-1]  # one history, passes counted on
-                second.history["passes"] = [done + p for p in second.history["passes"]]
-                second.history = {
-                    key: first.history[key] + second.history[key][1:] for key in first.history
-                }
+                second.history = continued_history(first.history, second.history)
                 return second
 
             try:
@@ -1472,10 +1454,12 @@ class NeuralRegressor(_Estimator):
         from galton import distributed
 
         name = type(self).__name__
-        if self.ensemble != 1 or self.dtype != "float64" or self.backend != "numpy":
+        one_numpy_network = self.ensemble == 1 and self.dtype == "float64"
+        if not (one_numpy_network and self.backend == "numpy" and self.standardize):
             raise ParameterError(
                 f"{name} with engine='dask' trains one float64 network with the NumPy "
-                "engine's maths (ensemble=1, dtype='float64', backend='numpy')"
+                "engine's maths on standardised data (ensemble=1, dtype='float64', "
+                "backend='numpy', standardize=True)"
             )
         with distributed.dask_client(self.scheduler) as client:
             frame = distributed.dask_frame(source)
@@ -1483,12 +1467,9 @@ class NeuralRegressor(_Estimator):
             rows, how, X_val, y_val, rows_read = distributed.prepare_rows(
                 client, frame, plan, self.seed, self.validation_fraction, STREAM_VALIDATION_ROWS
             )
-            expected = distributed.source_rows(source, frame)
-            if rows_read != expected:
-                raise GaltonError(
-                    f"{describe_source(source)}: the fit read {rows_read} rows of {expected}: "
-                    "rows were lost on the cluster"
-                )
+            self.distributed_ = distributed.fit_record(
+                client, source, frame, rows_read, len(rows) + len(y_val)
+            )
             if len(y_val) < 2 or len(rows) < 2:
                 raise DataError(f"{describe_source(source)}: too few rows to hold rows out")
             self.x_mean_, self.x_scale_ = how.x_mean, how.x_scale
@@ -1514,13 +1495,6 @@ class NeuralRegressor(_Estimator):
                 self.progress,
             )
             sse, sae = distributed.training_errors(rows, result.params, self.net_, cfg.dtype)
-            self.distributed_ = {
-                **distributed.describe_cluster(client),
-                "partitions": int(frame.npartitions),
-                "rows_expected": expected,
-                "rows_read": rows_read,
-                "rows_used": n_train + len(y_val),
-            }
         self._set_trained([result])
         self.weight_decay_search_ = {}
         y_val_orig = y_val * self.y_scale_ + self.y_mean_
@@ -1603,8 +1577,8 @@ class NeuralRegressor(_Estimator):
             raise DataError(f"{describe_source(source)}: {n} rows are too few to hold rows out")
         if self.standardize:
             self.x_mean_ = x_moments.mean
-            self.x_scale_ = np.where(x_moments.std > 0, x_moments.std, 1.0)
-            self.y_mean_, self.y_scale_ = float(y_moments.mean[0]), float(y_moments.std[0]) or 1.0
+            self.x_scale_ = x_moments.scale
+            self.y_mean_, self.y_scale_ = float(y_moments.mean[0]), float(y_moments.scale[0])
         else:
             self.x_mean_, self.x_scale_ = np.zeros(X_val.shape[1]), np.ones(X_val.shape[1])
             self.y_mean_, self.y_scale_ = 0.0, 1.0
@@ -1724,10 +1698,7 @@ class NeuralRegressor(_Estimator):
         self.members_ = [result.params for result in results]
         first = results[0].history
         before, after = first["train_loss"][0], min(first["train_loss"])
-        done = self.history_["passes"][-1] if self.history_.get("passes") else 0
-        self.history_["train_loss"] += first["train_loss"][1:]
-        self.history_["lr"] += first["lr"]
-        self.history_["passes"] += [done + p for p in first["passes"][1:]]
+        self.history_.update(continued_history(self.history_, first))
         record = {
             "rows": int(len(ys)),
             "replayed": int(replayed),

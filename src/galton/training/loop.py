@@ -63,6 +63,24 @@ class TrainResult:
     converged: bool = False
 
 
+def continued_history(
+    before: dict[str, Any], after: dict[str, list[float]]
+) -> dict[str, list[float]]:
+    """The history of a training that went on from where ``before`` ended with ``after``
+    (another ``TrainResult.history``): ``after``'s entry 0 — its start, ``before``'s end —
+    is dropped from the series that have one, and its passes are counted on."""
+    done = before["passes"][-1] if before.get("passes") else 0
+    joined: dict[str, list[float]] = {}
+    for key, more in after.items():
+        if key == "lr":  # one entry per epoch, none for the start
+            joined[key] = list(before.get(key, [])) + list(more)
+        elif key == "passes":
+            joined[key] = list(before.get(key, [])) + [done + p for p in more[1:]]
+        else:
+            joined[key] = list(before.get(key, [])) + list(more[1:])
+    return joined
+
+
 def train(
     backend: ModuleType,
     net: NetworkSpec,

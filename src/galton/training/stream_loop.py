@@ -58,6 +58,13 @@ class RunningMoments:
         """Population standard deviations (k,), as ``np.std`` gives."""
         return np.sqrt(self.m2 / max(self.n, 1))
 
+    @property
+    def scale(self) -> np.ndarray:
+        """The standard deviations with 1 for constant columns: what to divide by when
+        standardising."""
+        std = self.std
+        return np.where(std > 0, std, 1.0)
+
 
 def shuffled_blocks(
     chunks: Iterable[tuple[np.ndarray, np.ndarray]], buffer_rows: int, rng: np.random.Generator
