@@ -358,13 +358,8 @@ def fit(
     as_json: JsonOpt = False,
 ) -> None:
     """Fit a model and print its summary; save it with --out."""
-    from galton.data.chunks import (
-        chunk_rows_for,
-        default_memory_limit,
-        is_pattern,
-        parse_memory,
-        stream_bytes,
-    )
+    from galton.data.chunks import chunk_rows_for, is_pattern, stream_bytes
+    from galton.data.chunks import memory_limit as bytes_limit
     from galton.data.loading import describe_source, split_target
     from galton.estimators import LinearRegression, NeuralRegressor
 
@@ -410,7 +405,7 @@ def fit(
             scheduler=scheduler,
         )
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
+    limit = bytes_limit(memory_limit)
     whole_files = data is None or db is not None
     streamed = not whole_files and (
         stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
@@ -610,11 +605,12 @@ def update(
     as_json: JsonOpt = False,
 ) -> None:
     """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
-    from galton.data.chunks import chunk_rows_for, default_memory_limit, parse_memory
+    from galton.data.chunks import chunk_rows_for
+    from galton.data.chunks import memory_limit as bytes_limit
     from galton.data.loading import read_table
     from galton.estimators import LinearRegression, load
 
-    limit = parse_memory(memory_limit) if memory_limit else default_memory_limit()
+    limit = bytes_limit(memory_limit)
 
     estimator = load(model_path)
     rows_before = estimator.n_samples_

@@ -156,9 +156,10 @@ def total_memory() -> int:
         return 8 << 30
 
 
-def default_memory_limit() -> int:
-    """A quarter of physical memory: the streaming threshold and budget by default."""
-    return total_memory() // 4
+def memory_limit(text: str | None) -> int:
+    """Bytes from ``--memory-limit``'s text; by default a quarter of physical memory (the
+    streaming threshold and budget)."""
+    return parse_memory(text) if text else total_memory() // 4
 
 
 #: Processing a chunk holds, at its peak, about this many float64 copies of its rows (the
