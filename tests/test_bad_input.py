@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from model_files import read_raw, write_raw
 from test_cli import assert_user_error, galton_cli
 
 import galton
@@ -188,13 +189,9 @@ def test_predict_time_columns(folder: Path) -> None:
 
 def test_model_files_newer_truncated_tampered(folder: Path) -> None:
     galton_cli("fit", "good.csv", "-t", "price", "--out", "m.galton", cwd=folder)
-    with np.load(folder / "m.galton", allow_pickle=False) as data:
-        payload = {k: data[k] for k in data.files}
-    meta = json.loads(bytes(payload["__meta__"]).decode())
+    meta, arrays = read_raw(folder / "m.galton")
     meta["format_version"] = 99
-    payload["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    with (folder / "newer.galton").open("wb") as handle:
-        np.savez(handle, **payload)
+    write_raw(folder / "newer.galton", meta, arrays)
     assert_user_error(galton_cli("info", "newer.galton", cwd=folder), "format 99 is not supported")
     raw = (folder / "m.galton").read_bytes()
     (folder / "cut.galton").write_bytes(raw[: len(raw) // 2])

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import errno
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
+from model_files import read_raw, write_raw
 
 import galton
 from galton.data.datasets import load_dataset
@@ -52,8 +54,7 @@ def test_file_holds_no_pickle_and_full_metadata(tmp_path: Path, concrete) -> Non
     model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(concrete, "strength")
     path = tmp_path / "m.galton"
     model.save(path)
-    with np.load(path, allow_pickle=False) as data:  # would raise on object arrays
-        meta = json.loads(bytes(data["__meta__"]).decode())
+    meta, _ = read_raw(path)  # the public safetensors reader: data only
     for key in (
         "format_version",
         "galton_version",
@@ -82,11 +83,9 @@ def test_truncated_file_is_refused(tmp_path: Path, concrete) -> None:
 def test_tampered_file_fails_its_checksum(tmp_path: Path, concrete) -> None:
     path = tmp_path / "m.galton"
     galton.LinearRegression().fit(concrete, "strength").save(path)
-    with np.load(path, allow_pickle=False) as data:
-        payload = {name: data[name] for name in data.files}
-    payload["a/coef"] = payload["a/coef"] * 1.01  # edit the coefficients, keep the metadata
-    with path.open("wb") as handle:
-        np.savez(handle, **payload)
+    meta, arrays = read_raw(path)
+    arrays["coef"] = arrays["coef"] * 1.01  # edit the coefficients, keep the metadata
+    write_raw(path, meta, arrays, rechecksum=False)
     with pytest.raises(galton.ModelFileError, match="checksum mismatch"):
         galton.load(path)
 
@@ -123,8 +122,12 @@ def test_a_crash_while_writing_leaves_no_file(tmp_path: Path, concrete, monkeypa
     model = galton.LinearRegression().fit(concrete, "strength")
     model.save(tmp_path / "m.galton")
     before = (tmp_path / "m.galton").read_bytes()
-    monkeypatch.setattr(np, "savez", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError, match="disk full"):
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(galton.GaltonError, match="m.galton: cannot write .No space left"):
         model.save(tmp_path / "m.galton")
     assert (tmp_path / "m.galton").read_bytes() == before  # the old file is untouched
     assert [p.name for p in tmp_path.iterdir()] == ["m.galton"]

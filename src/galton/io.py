@@ -140,7 +140,11 @@ def write_model_file(
     for name in sorted(arrays):
         arr = arrays[name]
         end = offset + arr.nbytes
-        header[name] = {"dtype": _NAMES[arr.dtype], "shape": list(arr.shape), "data_offsets": [offset, end]}
+        header[name] = {
+            "dtype": _NAMES[arr.dtype],
+            "shape": list(arr.shape),
+            "data_offsets": [offset, end],
+        }
         offset = end
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % 8)  # safetensors aligns the data to 8 bytes
@@ -188,9 +192,7 @@ def read_model_file(
     stored = meta.pop("checksum", None)
     signature = meta.pop("signature", None)
     if stored != _checksum(meta, arrays):
-        raise ModelFileError(
-            f"{path}: checksum mismatch: the file is corrupted or was edited"
-        )
+        raise ModelFileError(f"{path}: checksum mismatch: the file is corrupted or was edited")
     if key is not None:
         _verify_signature(path, key, meta, arrays, signature)
     meta["signed"] = signature is not None
@@ -203,9 +205,7 @@ def _verify_signature(
     if signature is None:
         raise ModelFileError(f"{path}: the file is not signed, and a key was given")
     value = signature.get("value") if isinstance(signature, dict) else None
-    if not isinstance(value, str) or not hmac.compare_digest(
-        value, _signature(key, meta, arrays)
-    ):
+    if not isinstance(value, str) or not hmac.compare_digest(value, _signature(key, meta, arrays)):
         raise ModelFileError(f"{path}: the signature does not match this key")
 
 
@@ -291,7 +291,9 @@ def _read_safetensors(
     if handle.readinto(data) != data_size:
         raise _corrupt(path, "truncated")
     arrays = {
-        name: np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=begin).reshape(shape)
+        name: np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=begin).reshape(
+            shape
+        )
         for name, dtype, shape, begin, _ in layout
     }
     meta = parse_json(path, extra["galton"].encode(), "metadata")
@@ -388,6 +390,6 @@ def _check_envelope(path: Path, meta: Any) -> None:
     version = meta.get("format_version")
     if version not in READABLE_VERSIONS or type(version) is not int:
         raise ModelFileError(
-            f"{path}: model file format {str(version)[:20]!r} is not supported "
+            f"{path}: model file format {str(version)[:20]} is not supported "
             f"(this galton reads formats {', '.join(map(str, READABLE_VERSIONS))})"
         )

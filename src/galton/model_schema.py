@@ -1,0 +1,414 @@
+"""Every field of a model file checked before a model is built from it.
+
+``validate_model(path, meta, arrays)`` checks the metadata against a declarative schema
+(types, choices, finiteness, string and list lengths) and the arrays against what the
+metadata declares (dtypes, shapes consistent with the architecture, finite values), so a
+malformed or hostile file is one ``ModelFileError`` line, never a traceback, a NaN
+prediction or a broken export. It reads nothing and allocates nothing beyond what the file
+already holds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from galton.errors import ModelFileError
+from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
+
+Check = Callable[[Any, str], None]
+MAX_TEXT = 10_000
+MAX_ITEMS = 1_000_000
+
+
+class _Invalid(Exception):
+    """A field that is not what the schema says; turned into one ModelFileError line."""
+
+
+def _fail(where: str, expected: str, value: Any) -> None:
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    raise _Invalid(f"field '{where}' must be {expected}, not {shown}")
+
+
+def text(choices: tuple[str, ...] | None = None, max_len: int = MAX_TEXT) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, str) or len(value) > max_len:
+            _fail(where, f"a string of at most {max_len} characters", value)
+        if choices is not None and value not in choices:
+            _fail(where, f"one of {', '.join(choices)}", value)
+
+    return check
+
+
+def integer(low: int = 0, high: int = 2**53) -> Check:
+    def check(value: Any, where: str) -> None:
+        if type(value) is not int or not low <= value <= high:
+            _fail(where, f"an integer in [{low}, {high}]", value)
+
+    return check
+
+
+def number(low: float = -math.inf, high: float = math.inf, finite: bool = True) -> Check:
+    def check(value: Any, where: str) -> None:
+        ok = type(value) in (int, float) and (
+            (math.isfinite(value) and low <= value <= high) or (not finite and math.isnan(value))
+        )
+        if not ok:
+            _fail(where, f"a {'finite ' if finite else ''}number in [{low}, {high}]", value)
+
+    return check
+
+
+def flag(value: Any, where: str) -> None:
+    if type(value) is not bool:
+        _fail(where, "true or false", value)
+
+
+def optional(inner: Check) -> Check:
+    def check(value: Any, where: str) -> None:
+        if value is not None:
+            inner(value, where)
+
+    return check
+
+
+def either(*options: Check) -> Check:
+    def check(value: Any, where: str) -> None:
+        for option in options:
+            try:
+                option(value, where)
+                return
+            except _Invalid:
+                continue
+        _fail(where, "a value of an allowed type", value)
+
+    return check
+
+
+def items(inner: Check, max_len: int = MAX_ITEMS) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, list) or len(value) > max_len:
+            _fail(where, f"a list of at most {max_len} items", value)
+        for i, item in enumerate(value):
+            inner(item, f"{where}[{i}]")
+
+    return check
+
+
+def pair(first: Check, second: Check) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, list) or len(value) != 2:
+            _fail(where, "a list of two items", value)
+        first(value[0], f"{where}[0]")
+        second(value[1], f"{where}[1]")
+
+    return check
+
+
+def record(required: dict[str, Check], optional_keys: dict[str, Check] | None = None) -> Check:
+    """An object with exactly these keys (those in ``optional_keys`` may be absent)."""
+    extra = optional_keys or {}
+
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, dict):
+            _fail(where, "an object", value)
+        for key, inner in required.items():
+            if key not in value:
+                raise _Invalid(f"field '{where}.{key}' is missing")
+            inner(value[key], f"{where}.{key}")
+        for key, item in value.items():
+            if key in required:
+                continue
+            if key not in extra:
+                raise _Invalid(f"field '{where}' has an unknown key {str(key)[:40]!r}")
+            extra[key](item, f"{where}.{key}")
+
+    return check
+
+
+def mapping(inner: Check, max_len: int = MAX_ITEMS) -> Check:
+    def check(value: Any, where: str) -> None:
+        if not isinstance(value, dict) or len(value) > max_len:
+            _fail(where, "an object", value)
+        for key, item in value.items():
+            text()(key, f"{where} key")
+            inner(item, f"{where}.{key}")
+
+    return check
+
+
+def plain(value: Any, where: str) -> None:
+    """Any JSON value (its depth is already bounded by the reader)."""
+    if isinstance(value, dict):
+        mapping(plain)(value, where)
+    elif isinstance(value, list):
+        items(plain)(value, where)
+    elif value is not None and type(value) not in (bool, int, float, str):
+        _fail(where, "a JSON value", value)
+
+
+NAME = text()
+NAMES = items(NAME)
+ANY_NUMBER = number(finite=False)
+POSITIVE = number(low=math.ulp(0.0))
+COUNT = integer()
+
+PREPROCESSOR = record(
+    {
+        "missing": text(("error", "drop", "mean", "median")),
+        "columns": items(
+            record(
+                {
+                    "name": NAME,
+                    "dtype": text(max_len=64),
+                    "kind": text(("numeric", "bool", "categorical")),
+                },
+                {"categories": NAMES, "fill": either(number(), NAME)},
+            )
+        ),
+    }
+)
+FORMULA = record(
+    {
+        "formula": NAME,
+        "rhs": NAME,
+        "target": NAME,
+        "intercept": flag,
+        "columns": NAMES,
+        "state": mapping(pair(text(("numerical", "categorical", "constant")), mapping(plain))),
+    },
+    {"transform_state": mapping(plain)},
+)
+COMMON = {
+    "format": text(),
+    "format_version": integer(1, 2),
+    "galton_version": text(max_len=64),
+    "kind": text(("linear", "neural")),
+    "signed": flag,
+    "params": mapping(plain, max_len=100),
+    "preprocessor": PREPROCESSOR,
+    "feature_names_in": NAMES,
+    "feature_names": NAMES,
+    "target": NAME,
+    "metrics": mapping(ANY_NUMBER, max_len=100),
+    "n_samples": COUNT,
+    "fit_seconds": number(low=0),
+    "formula": optional(FORMULA),
+}
+LINEAR = record(
+    {
+        **COMMON,
+        "terms": items(pair(optional(COUNT), integer(0, 30))),
+        "solution": record(
+            {
+                "y_scale": POSITIVE,
+                "rss_scaled": number(low=0),
+                "tss_scaled": number(low=0),
+                "yy_scaled": number(low=0),
+                "rank": COUNT,
+                "rank_tol": number(low=0),
+                "condition_number": number(low=0, finite=False),
+                "scaled_condition_number": number(low=0, finite=False),
+                "method": text(max_len=64),
+                "precision_bits": COUNT,
+            }
+        ),
+        "log_weights_sum": number(),
+    },
+    {
+        "qr_summary": optional(
+            record(
+                {
+                    "nobs": COUNT,
+                    "wsum": number(low=0),
+                    "wmean": number(),
+                    "wm2": number(low=0),
+                    "log_w": number(),
+                }
+            )
+        )
+    },
+)
+_CONFIG_TYPES: dict[str, Check] = {
+    "loss": text(LOSSES),
+    "optimizer": text(OPTIMIZERS),
+    "learning_rate": number(low=0),
+    "momentum": number(0, 1),
+    "weight_decay": number(low=0),
+    "batch_size": integer(1),
+    "max_epochs": integer(0),
+    "schedule": text(SCHEDULES),
+    "shuffle": flag,
+    "early_stopping": flag,
+    "validation_fraction": number(0, 1),
+    "patience": integer(0),
+    "tol": number(low=0),
+    "huber_delta": POSITIVE,
+    "dtype": text(("float64", "float32")),
+    "seed": optional(integer(-(2**63), 2**64)),
+    "device": text(("cpu", "cuda")),
+    "extra": mapping(plain),
+}
+assert set(_CONFIG_TYPES) == set(TrainConfig.__dataclass_fields__)
+LOSS_CURVE = items(ANY_NUMBER)
+NEURAL = record(
+    {
+        **COMMON,
+        "backend": text(max_len=64),
+        "network": record(
+            {
+                "n_inputs": integer(1, 10**6),
+                "hidden": items(integer(1, 10**6), max_len=100),
+                "activation": text(ACTIVATIONS),
+            }
+        ),
+        "train_config": record({}, _CONFIG_TYPES),
+        "history": record(
+            {"train_loss": LOSS_CURVE},
+            {"val_loss": LOSS_CURVE, "lr": LOSS_CURVE, "passes": LOSS_CURVE, "events": NAMES},
+        ),
+        "n_epochs": COUNT,
+        "best_epoch": COUNT,
+        "stopped_early": flag,
+        "converged": flag,
+        "y_mean": number(),
+        "y_scale": POSITIVE,
+        "calibration_source": text(max_len=64),
+    },
+    {
+        "member_histories": items(LOSS_CURVE, max_len=10_000),
+        "weight_decay_search": items(pair(number(low=0), ANY_NUMBER), max_len=100),
+        "updates": items(mapping(ANY_NUMBER, max_len=100)),
+        "replay_seen": COUNT,
+    },
+)
+
+
+def validate_model(path: Path | str, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Raise ``ModelFileError`` unless ``meta`` and ``arrays`` make a well-formed model."""
+    try:
+        kind = meta.get("kind")
+        if kind == "linear":
+            LINEAR(meta, "model")
+            _check_linear(meta, arrays)
+        elif kind == "neural":
+            NEURAL(meta, "model")
+            _check_neural(meta, arrays)
+        else:
+            _fail("model.kind", "'linear' or 'neural'", kind)
+        _check_columns(meta)
+    except _Invalid as exc:
+        raise ModelFileError(f"{path}: invalid model file: {exc}") from None
+
+
+def _array(
+    arrays: dict[str, np.ndarray],
+    name: str,
+    shape: tuple[int, ...],
+    kinds: str = "f",
+    gaps: np.ndarray | None = None,
+) -> np.ndarray:
+    """``arrays[name]``, checked for presence, shape, dtype kind and finiteness; ``gaps``
+    (bool) marks entries allowed to be NaN (estimates of aliased terms)."""
+    if name not in arrays:
+        raise _Invalid(f"array '{name}' is missing")
+    arr = arrays[name]
+    if arr.dtype.kind not in kinds or arr.shape != shape:
+        raise _Invalid(
+            f"array '{name}' must have shape {shape} and a {kinds!r} dtype, "
+            f"not {arr.shape} {arr.dtype}"
+        )
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if gaps is not None:
+            bad &= ~(gaps & np.isnan(arr))
+        if bad.any():
+            raise _Invalid(f"array '{name}' has non-finite values")
+    return arr
+
+
+def _no_other_arrays(arrays: dict[str, np.ndarray], expected: set[str]) -> None:
+    stray = sorted(set(arrays) - expected)
+    if stray:
+        raise _Invalid(f"unexpected array '{stray[0][:40]}'")
+
+
+def _check_columns(meta: dict[str, Any]) -> None:
+    """Names, the preprocessor's columns and the formula's design agree."""
+    columns = meta["preprocessor"]["columns"]
+    if meta["feature_names_in"] != [c["name"] for c in columns]:
+        raise _Invalid("field 'feature_names_in' does not match the preprocessor's columns")
+    for c in columns:
+        if c["kind"] == "categorical" and not c.get("categories"):
+            raise _Invalid(f"categorical column '{c['name'][:40]}' has no categories")
+        if c["kind"] != "categorical" and ("categories" in c or isinstance(c.get("fill"), str)):
+            raise _Invalid(f"column '{c['name'][:40]}' has categories but is {c['kind']}")
+    width = sum(len(c["categories"]) - 1 if c["kind"] == "categorical" else 1 for c in columns)
+    if len(meta["feature_names"]) != width:
+        raise _Invalid("field 'feature_names' does not match the preprocessor's columns")
+    formula = meta["formula"]
+    if formula is not None and formula["columns"] != meta["feature_names_in"]:
+        raise _Invalid("field 'formula.columns' does not match 'feature_names_in'")
+
+
+def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    p = len(meta["terms"])
+    width = len(meta["feature_names"])
+    for column, power in meta["terms"]:
+        if (column is None) != (power == 0) or (column is not None and column >= width):
+            raise _Invalid(f"term [{column}, {power}] names no column of the model")
+    aliased = _array(arrays, "aliased", (p,), "ub").astype(bool)
+    if arrays["aliased"].max(initial=0) > 1:
+        raise _Invalid("array 'aliased' must hold 0 or 1")
+    _array(arrays, "coef", (p,), gaps=aliased)
+    _array(arrays, "cov_scaled", (p, p), gaps=aliased[:, None] | aliased[None, :])
+    if not (_array(arrays, "col_scale", (p,)) > 0).all():
+        raise _Invalid("array 'col_scale' must be positive")
+    if meta["solution"]["rank"] > p:
+        raise _Invalid("field 'solution.rank' exceeds the number of terms")
+    expected = {"coef", "cov_scaled", "col_scale", "aliased"}
+    if meta.get("qr_summary") is not None:
+        _array(arrays, "qr_r", (p + 1, p + 1))
+        expected.add("qr_r")
+    _no_other_arrays(arrays, expected)
+
+
+def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    net = meta["network"]
+    n_in = net["n_inputs"]
+    if n_in != len(meta["feature_names"]):
+        raise _Invalid("field 'network.n_inputs' does not match the model's features")
+    gaussian = meta["train_config"].get("loss") == "gaussian"
+    spec = NetworkSpec(n_in, tuple(net["hidden"]), net["activation"], 2 if gaussian else 1)
+    shapes = spec.param_shapes()
+    expected = {"x_mean", "x_scale"}
+    members = 0
+    while members == 0 or f"member_{members}_param_0" in arrays:
+        for i, shape in enumerate(shapes):
+            name = f"param_{i}" if members == 0 else f"member_{members}_param_{i}"
+            _array(arrays, name, shape)
+            expected.add(name)
+        members += 1
+    _array(arrays, "x_mean", (n_in,))
+    if not (_array(arrays, "x_scale", (n_in,)) > 0).all():
+        raise _Invalid("array 'x_scale' must be positive")
+    scores = "calibration_scores" if "calibration_scores" in arrays else "calibration_residuals"
+    if scores not in arrays or arrays[scores].ndim != 1:
+        raise _Invalid("array 'calibration_scores' is missing or not one-dimensional")
+    if (_array(arrays, scores, arrays[scores].shape) < 0).any():
+        raise _Invalid(f"array '{scores}' must not be negative")
+    expected.add(scores)
+    if "replay_X" in arrays or "replay_y" in arrays:
+        rows = arrays["replay_y"].shape[0] if "replay_y" in arrays else -1
+        _array(arrays, "replay_y", (rows,))
+        _array(arrays, "replay_X", (rows, n_in))
+        expected |= {"replay_X", "replay_y"}
+    _no_other_arrays(arrays, expected)
+    histories = meta.get("member_histories")
+    if histories is not None and len(histories) != members:
+        raise _Invalid("field 'member_histories' does not have one curve per member")
