@@ -49,7 +49,7 @@ def test_query_then_fit_in_python_and_on_the_command_line(databases: Path, name:
 
 @pytest.mark.parametrize("name", ["mix.duckdb", "mix.sqlite"])
 def test_connections_are_read_only_and_errors_are_one_line(databases: Path, name: str) -> None:
-    with pytest.raises(galton.DataError, match="query failed"):
+    with pytest.raises(galton.DataError, match="query failed|one SELECT"):
         read_database(databases / name, "DROP TABLE mix")
     assert len(read_database(databases / name, "SELECT * FROM mix")) == 1030  # still there
     assert_user_error(

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import os
+import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -182,11 +186,34 @@ def table_and_target(
     return features_frame, target, source
 
 
+#: A query running longer than this many seconds is stopped (``GALTON_SQL_SECONDS``).
+SQL_SECONDS = 600.0
+#: The DuckDB settings that confine a query to the one database opened read-only.
+DUCKDB_CONFINED = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "autoinstall_known_extensions": False,
+    "allow_community_extensions": False,
+    "lock_configuration": True,
+}
+
+
+def _sql_seconds() -> float:
+    try:
+        return float(os.environ.get("GALTON_SQL_SECONDS", SQL_SECONDS))
+    except ValueError:
+        return SQL_SECONDS
+
+
 def read_database(path: str | Path, sql: str) -> pd.DataFrame:
-    """Run ``sql`` on a DuckDB or SQLite file, opened read-only, and return the rows.
+    """Run one ``SELECT`` on a DuckDB or SQLite file that is read and nothing else.
 
     The engine follows the extension: ``.duckdb`` (or ``.ddb``) for DuckDB; ``.sqlite``,
-    ``.sqlite3`` and ``.db`` for SQLite.
+    ``.sqlite3`` and ``.db`` for SQLite. DuckDB runs read-only with external access
+    disabled and its configuration locked (no other file, ``ATTACH``, ``COPY``, ``INSTALL``
+    or ``LOAD``); SQLite opens the file read-only by URI with an authorizer that allows
+    only reading. Either way only one ``SELECT`` statement is accepted, and a query is
+    stopped after ``GALTON_SQL_SECONDS`` (600 s).
     """
     path = Path(path)
     if not path.is_file():
@@ -194,28 +221,58 @@ def read_database(path: str | Path, sql: str) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".duckdb", ".ddb"):
-            try:
-                import duckdb
-            except ImportError:
-                raise DataError("DuckDB files need duckdb: pip install 'galton[db]'") from None
-            with duckdb.connect(str(path), read_only=True) as con:
-                frame = con.execute(sql).df()
+            frame = _read_duckdb(path, sql)
         elif suffix in (".sqlite", ".sqlite3", ".db"):
-            import sqlite3
-
-            con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-            try:
-                frame = pd.read_sql_query(sql, con)
-            finally:
-                con.close()
+            frame = _read_sqlite(path, sql)
         else:
             raise DataError(f"{path}: unknown database type '{suffix}'; use .duckdb or .sqlite")
     except DataError:
         raise
     except Exception as exc:  # database drivers raise many kinds; the user needs one line
-        first = first_line(exc)
-        raise DataError(f"{path}: query failed: {first}") from None
+        raise DataError(f"{path}: query failed: {first_line(exc)}") from None
     if frame.shape[0] == 0:
         raise DataError(f"{path}: the query returned no rows")
     frame.attrs["source"] = str(path)
     return frame
+
+
+def _read_duckdb(path: Path, sql: str) -> pd.DataFrame:
+    try:
+        import duckdb
+    except ImportError:
+        raise DataError("DuckDB files need duckdb: pip install 'galton[db]'") from None
+    with duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFINED) as con:
+        statements = con.extract_statements(sql)
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise DataError(f"{path}: --sql takes one SELECT statement")
+        timer = threading.Timer(_sql_seconds(), con.interrupt)
+        timer.start()
+        try:
+            return con.execute(sql).df()
+        finally:
+            timer.cancel()
+
+
+_SQLITE_READING = frozenset(
+    {sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_RECURSIVE}
+)
+
+
+def _sqlite_authorizer(action: int, *_: object) -> int:
+    """Allow reading; deny everything else (writes, ATTACH, PRAGMA, VACUUM INTO, ...)."""
+    return sqlite3.SQLITE_OK if action in _SQLITE_READING else sqlite3.SQLITE_DENY
+
+
+def _read_sqlite(path: Path, sql: str) -> pd.DataFrame:
+    con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        con.set_authorizer(_sqlite_authorizer)
+        deadline = time.monotonic() + _sql_seconds()
+        con.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+        cursor = con.execute(sql)  # refuses a second statement
+        if cursor.description is None:
+            raise DataError(f"{path}: --sql takes one SELECT statement that returns rows")
+        names = [d[0] for d in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=names, coerce_float=True)
+    finally:
+        con.close()
