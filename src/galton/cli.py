@@ -440,7 +440,7 @@ def fit(
     options: dict[str, Any] = {}
     if model != "linear" and ensemble > 1 and resume is not None:
         raise GaltonError("--resume applies to a single network (--ensemble 1)")
-    if model != "linear" and ensemble == 1:
+    if model != "linear":  # Ctrl-C and SIGTERM stop every network fit cleanly
         default = Path(f"{out}.checkpoint") if out is not None else Path("galton-fit.checkpoint")
         options = {"checkpoint": checkpoint or default, "resume": resume}
     elif resume is not None:
@@ -784,11 +784,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except TrainingInterrupted as exc:
-        typer.echo(
-            f"galton: {exc}; continue with the same command and --resume {exc.checkpoint}",
-            err=True,
-        )
+        hint = f"; continue with the same command and --resume {exc.checkpoint}"
+        typer.echo(f"galton: {exc}{hint if exc.checkpoint else ''}", err=True)
         sys.exit(128 + (exc.signal_number or 2))
+    except KeyboardInterrupt:
+        typer.echo("galton: interrupted", err=True)
+        sys.exit(130)
     except GaltonError as exc:
         typer.echo(f"galton: error: {exc}", err=True)
         sys.exit(2)

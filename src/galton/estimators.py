@@ -153,6 +153,8 @@ class _Estimator:
         X_arr, y_arr, w = self._arrays(features, target, weights, source)
         if X_arr.shape[0] < 2:
             raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
+        _check_range(source, y_arr[:, None], [self.target_name_], "target")
+        _check_range(source, X_arr, self.feature_names_, "column")
         if np.ptp(y_arr) == 0:
             warnings.warn(
                 f"{source}: the target '{self.target_name_}' is constant ({y_arr[0]:g}): "
@@ -443,6 +445,38 @@ def _mean_std(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         power = np.where(top > 0, 2.0 ** np.round(np.log2(np.where(top > 0, top, 1.0))), 1.0)
     scaled = A / power
     return scaled.mean(axis=0) * power, scaled.std(axis=0) * power
+
+
+#: Columns whose magnitudes lie outside [SMALLEST, LARGEST] are refused: beyond them sums of
+#: squares overflow, or results become subnormal, even after exact power-of-two scaling.
+LARGEST_MAGNITUDE = 2.0**1000  # about 1.07e301
+SMALLEST_MAGNITUDE = 2.0**-1000  # about 9.3e-302
+
+
+def _require_finite(pred: np.ndarray, what: str, row: str = "row") -> np.ndarray:
+    """``pred`` (n,) unchanged, or a one-line error naming the first non-finite entry."""
+    bad = ~np.isfinite(pred)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise GaltonError(
+            f"{what} a non-finite value ({pred[first]}) for {row} {first + 1}: its inputs "
+            "are beyond the range the model can represent"
+        )
+    return pred
+
+
+def _check_range(source: str, A: np.ndarray, names: list[str], role: str) -> None:
+    """Refuse, with one line, columns of ``A`` (n, k) too large or too small to fit."""
+    if A.size == 0:
+        return
+    with np.errstate(invalid="ignore"):
+        top = np.nanmax(np.abs(A), axis=0)
+    for j in np.flatnonzero((top > LARGEST_MAGNITUDE) | ((top > 0) & (top < SMALLEST_MAGNITUDE))):
+        raise DataError(
+            f"{source}: {role} '{names[j]}' reaches {top[j]:.3g} in magnitude, outside "
+            f"[{SMALLEST_MAGNITUDE:.2g}, {LARGEST_MAGNITUDE:.2g}] where double precision "
+            "can fit it; rescale it (multiply by a power of ten) and fit again"
+        )
 
 
 def _is_real(dtype: Any) -> bool:
@@ -831,7 +865,8 @@ class LinearRegression(_Estimator):
             scale and the estimate's own uncertainty, ``s * sqrt(1 + x' (X'X)^-1 x)``.
         """
         X_arr = self._inputs(X)
-        pred = self._predict_design(X_arr)
+        with np.errstate(all="ignore"):
+            pred = _require_finite(self._predict_design(X_arr), "the model predicts")
         if return_std:
             if interval is not None:
                 raise ParameterError("predict: give interval or return_std, not both")
@@ -1323,8 +1358,6 @@ class NeuralRegressor(_Estimator):
         Xs = (X_arr - self.x_mean_) / self.x_scale_
         ys = (y_arr - self.y_mean_) / self.y_scale_
 
-        if self.ensemble > 1 and (checkpoint is not None or resume is not None):
-            raise ParameterError("checkpoint and resume work for a single model (ensemble=1)")
         rng = np.random.default_rng(self.seed)
         cfg = self._config(n)
         early = cfg.early_stopping
@@ -1353,6 +1386,18 @@ class NeuralRegressor(_Estimator):
         settings = _jsonable({k: v for k, v in self.get_params().items() if k != "progress"})
         digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
         state = None
+        # A checkpoint holds one training's state: a weight-decay search, an ensemble or a
+        # two-stage Gaussian fit runs several, so a stop ends them without one.
+        several = (
+            self._searches_weight_decay(cfg, n_val)
+            or self.ensemble > 1
+            or (cfg.loss == "gaussian" and cfg.optimizer == "lbfgs")
+        )
+        if resume is not None and several:
+            raise ParameterError(
+                "resume works for a single training (ensemble=1, a fixed weight_decay, "
+                "not the two-stage Gaussian L-BFGS fit)"
+            )
         if resume is not None:
             state, meta = read_checkpoint(resume)
             if meta.get("fingerprint") != digest:
@@ -1367,8 +1412,12 @@ class NeuralRegressor(_Estimator):
             if checkpoint is not None or state is not None:
                 hooks = Checkpointing(
                     should_stop=lambda: checkpoint is not None and flag["signal"] is not None,
-                    save=lambda st: write_checkpoint(
-                        checkpoint, st, {"fingerprint": digest, "estimator": settings}
+                    save=lambda st: (
+                        None
+                        if several
+                        else write_checkpoint(
+                            checkpoint, st, {"fingerprint": digest, "estimator": settings}
+                        )
                     ),
                     resume=state,
                 )
@@ -1421,6 +1470,13 @@ class NeuralRegressor(_Estimator):
                     start_params = initial if member == 0 else init_params(self.net_, rng)
                     results.append(fit_member(member_cfg, start_params))
             except LoopInterrupted as exc:
+                if several:
+                    raise TrainingInterrupted(
+                        f"training stopped after epoch {exc.epoch}; no checkpoint written: a "
+                        "weight-decay search or ensemble cannot be resumed, run it again",
+                        "",
+                        flag["signal"],
+                    ) from None
                 raise TrainingInterrupted(
                     f"training interrupted after epoch {exc.epoch}; checkpoint written to "
                     f"{checkpoint}",
@@ -1439,7 +1495,9 @@ class NeuralRegressor(_Estimator):
                 params[-1][:] = 0.0
         self.n_samples_ = n
         self.fit_seconds_ = time.perf_counter() - start
-        pred, spread = self._distribution_standardised(Xs)
+        with np.errstate(all="ignore"):
+            pred, spread = self._distribution_standardised(Xs)
+        _require_finite(pred, "the trained network predicts", "training row")
         self.metrics_ = regression_metrics(y_arr, pred)
         if n_val:
             val_metrics = regression_metrics(y_arr[val_rows], pred[val_rows])
@@ -1814,7 +1872,9 @@ class NeuralRegressor(_Estimator):
 
     def _point(self, X: Any) -> np.ndarray:
         X_arr = self._inputs(X)
-        return self._predict_standardised((X_arr - self.x_mean_) / self.x_scale_)
+        with np.errstate(all="ignore"):
+            pred = self._predict_standardised((X_arr - self.x_mean_) / self.x_scale_)
+        return _require_finite(pred, "the network predicts")
 
     def predict(
         self, X: Any, interval: float | None = None, return_std: bool = False
@@ -1831,7 +1891,9 @@ class NeuralRegressor(_Estimator):
         held-out rows' root mean square normalised residual (for log-likelihoods).
         """
         X_arr = self._inputs(X)
-        mean, spread = self._distribution_standardised((X_arr - self.x_mean_) / self.x_scale_)
+        with np.errstate(all="ignore"):
+            mean, spread = self._distribution_standardised((X_arr - self.x_mean_) / self.x_scale_)
+        _require_finite(mean, "the network predicts")
         if return_std:
             if interval is not None:
                 raise ParameterError("predict: give interval or return_std, not both")

@@ -199,9 +199,13 @@ def solve_by_normal_equations(
 
 
 def _power_of_two_scale(values: np.ndarray) -> float:
-    """``2**-k`` bringing the largest absolute value of ``values`` near 1 (1 for zeros)."""
+    """``2**-k`` bringing the largest absolute value of ``values`` into [0.5, 1) (1 for
+    zeros). Exact: a power of two, subnormal ones included, so values up to 1.8e308 scale
+    without overflow (callers refuse columns too small for the factor to exist)."""
     top = float(np.max(np.abs(values))) if values.size else 0.0
-    return float(2.0 ** -np.round(np.log2(top))) if top > 0 and np.isfinite(top) else 1.0
+    if not (top > 0 and np.isfinite(top)):
+        return 1.0
+    return float(np.ldexp(1.0, -int(np.frexp(top)[1])))
 
 
 def _solve(

@@ -136,7 +136,7 @@ def _train(
     if cfg.optimizer in ("lbfgs", "cg"):
         val = (X_val, y_val) if has_val else None
         full_batch = _train_lbfgs if cfg.optimizer == "lbfgs" else _train_cg
-        return full_batch(_FullBatchMonitor(trainer, result, cfg, val), progress)
+        return full_batch(_FullBatchMonitor(trainer, result, cfg, val, hooks), progress)
 
     rng = np.random.default_rng(cfg.seed)
     n = X.shape[0]
@@ -198,7 +198,7 @@ def _train(
                 result.params = current
             else:
                 since_best += 1
-                if since_best >= cfg.patience and (cfg.early_stopping or not has_val):
+                if since_best >= cfg.patience and cfg.early_stopping:
                     result.stopped_early = epoch < cfg.max_epochs
                     result.converged = True
                     break
@@ -254,12 +254,12 @@ def _train_lbfgs(monitor: _FullBatchMonitor, progress: bool | None) -> TrainResu
 
         opt = scipy.optimize.minimize(
             monitor.loss_and_grad,
-            flatten_params(result.params),
+            flatten_params(monitor.start),
             jac=True,
             method="L-BFGS-B",
             callback=callback,
             options={
-                "maxiter": cfg.max_epochs,
+                "maxiter": monitor.iterations_left,
                 "maxcor": 30,
                 "ftol": cfg.extra.get("lbfgs_ftol", 1e-16),
                 "gtol": cfg.extra.get("lbfgs_gtol", 1e-12),
@@ -284,13 +284,13 @@ def _train_cg(monitor: _FullBatchMonitor, progress: bool | None) -> TrainResult:
     cfg, result, shapes = monitor.cfg, monitor.result, monitor.shapes
     gradient = monitor.loss_and_grad
     gtol = cfg.extra.get("cg_gtol", 1e-10)
-    w = flatten_params(result.params)
+    w = flatten_params(monitor.start)
     loss, g = gradient(w)
     start_norm = float(np.linalg.norm(g))
     direction = -g
     with epoch_progress(cfg.max_epochs, progress) as update:
         monitor.update = update
-        for _ in range(cfg.max_epochs):
+        for _ in range(monitor.iterations_left):
             if not start_norm or np.linalg.norm(g) <= gtol * start_norm:
                 result.converged = True
                 break
@@ -324,13 +324,30 @@ class _FullBatchMonitor:
         result: TrainResult,
         cfg: TrainConfig,
         val: tuple[np.ndarray, np.ndarray] | None,
+        hooks: Checkpointing | None = None,
     ) -> None:
         self.trainer, self.result, self.cfg, self.val = trainer, result, cfg, val
+        self.hooks = hooks
         self.best = result.history["val_loss"][0] if val else math.inf
         self.since_best = 0
         self.shapes = [p.shape for p in result.params]
         self.passes = 0
         self.update: Callable[[int, float, float | None], None] = lambda *_: None
+        state = hooks.resume if hooks is not None else None
+        if state is not None:  # go on from the checkpoint's iteration and best so far
+            self.best, self.since_best = state["best"], state["since_best"]
+            self.passes = int(result.history["passes"][-1])
+            result.best_epoch = state["best_epoch"]
+            result.n_epochs = state["epoch"]
+            result.params = [p.copy() for p in state["best_params"]]
+            self.start = [p.copy() for p in state["params"]]
+        else:
+            self.start = result.params
+
+    @property
+    def iterations_left(self) -> int:
+        """Iterations still allowed: all of them, or what a resumed run has not used."""
+        return max(1, self.cfg.max_epochs - self.result.n_epochs)
 
     def loss_and_grad(self, flat: np.ndarray) -> tuple[float, np.ndarray]:
         """Loss and flat gradient at the flat parameters ``flat``: one counted pass."""
@@ -351,11 +368,19 @@ class _FullBatchMonitor:
             history["val_loss"].append(val_loss)
         self.update(epoch, train_loss, val_loss)
         result.n_epochs = epoch + 1
+        stop = self._watch(params, val_loss)
+        if self.hooks is not None and not stop and self.hooks.should_stop():
+            self._interrupt(params)
+        return stop
+
+    def _watch(self, params: list[np.ndarray], val_loss: float | None) -> bool:
+        """Early stopping on the validation loss; True when it says stop."""
+        result = self.result
         if val_loss is None:
             return False
         if val_loss < self.best - self.cfg.tol:
             self.best, self.since_best = val_loss, 0
-            result.best_epoch = epoch + 1
+            result.best_epoch = result.n_epochs
             result.params = [p.copy() for p in params]
             return False
         self.since_best += 1
@@ -363,6 +388,25 @@ class _FullBatchMonitor:
             result.stopped_early = True
             return True
         return False
+
+    def _interrupt(self, params: list[np.ndarray]) -> None:
+        """Save the solver's state at ``params`` and stop (a stop was requested)."""
+        assert self.hooks is not None
+        result = self.result
+        self.hooks.save(
+            {
+                "solver": self.cfg.optimizer,
+                "epoch": result.n_epochs,
+                "best": self.best,
+                "since_best": self.since_best,
+                "best_epoch": result.best_epoch,
+                "history": result.history,
+                "events": result.events,
+                "params": [p.copy() for p in params],
+                "best_params": result.params,
+            }
+        )
+        raise TrainingInterrupted(result.n_epochs)
 
     def finish(self, final: list[np.ndarray]) -> TrainResult:
         """Keep the final parameters unless early stopping chose the best validated ones."""
