@@ -47,6 +47,22 @@ FormatOpt = Annotated[
         "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
     ),
 ]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Key file: refuse the model unless it is signed with this key "
+        "(default: GALTON_SIGNING_KEY, if set).",
+    ),
+]
+SignKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-key",
+        help="Sign the written model with this key file (HMAC-SHA256; default: "
+        "GALTON_SIGNING_KEY, if set).",
+    ),
+]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
@@ -67,9 +83,53 @@ def _emit_json(obj: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(_clean(obj), indent=2) + "\n")
 
 
+#: Control characters (C0, DEL, C1) and bidirectional overrides: text from files is printed
+#: with these escaped, so a column name cannot move the cursor or recolour the terminal.
+_CONTROLS = {
+    c: f"\\x{c:02x}" if c < 256 else f"\\u{c:04x}"
+    for c in [
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+    if c not in (0x09, 0x0A)
+}
+_GALTON_DIR = str(Path(__file__).resolve().parent)
+
+
+def safe_text(text: str) -> str:
+    """``text`` with control characters escaped (``\\x1b``); newlines and tabs kept."""
+    return text.translate(_CONTROLS)
+
+
+def _echo(message: str = "", err: bool = False) -> None:
+    typer.echo(safe_text(str(message)), err=err)
+
+
 def _warn_lines(caught: list[warnings.WarningMessage]) -> None:
+    """galton's own warnings, once each; numerical warnings from NumPy and friends said
+    once in galton's words; pandas' performance advice dropped."""
+    said: set[str] = set()
+    numerical = 0
     for w in caught:
-        typer.echo(f"galton: warning: {w.message}", err=True)
+        ours = str(w.filename).startswith(_GALTON_DIR)
+        if not ours and issubclass(w.category, RuntimeWarning):
+            numerical += 1
+            continue
+        if not ours and "PerformanceWarning" in w.category.__name__:
+            continue
+        line = f"galton: warning: {w.message}"
+        if line not in said:
+            said.add(line)
+            _echo(line, err=True)
+    if numerical:
+        _echo(
+            "galton: warning: some values overflowed or were undefined during the computation; "
+            "check the data for extreme values",
+            err=True,
+        )
 
 
 @app.command()
@@ -130,8 +190,8 @@ def backends(as_json: JsonOpt = False) -> None:
     for r in rows:
         alias = f" (alias: {', '.join(r['aliases'])})" if r["aliases"] else ""
         status = "available" if r["available"] else f"unavailable: {r['reason']}"
-        typer.echo(f"{r['name']:<11}{status}{alias}\n{'':<11}{r['about']}")
-    typer.echo(
+        _echo(f"{r['name']:<11}{status}{alias}\n{'':<11}{r['about']}")
+    _echo(
         "\ntheano: the original theano 1.0.5 cannot import with NumPy 2 (its C code uses removed "
         "APIs); PyTensor is its maintained successor and answers to the name 'theano'."
     )
@@ -350,6 +410,7 @@ def fit(
         str,
         typer.Option(help="local, or dask: DATA (Parquet/CSV files) is fitted on a Dask cluster."),
     ] = "local",
+    sign_key: SignKeyOpt = None,
     scheduler: Annotated[
         str | None,
         typer.Option(help="Dask scheduler address (default: a LocalCluster for the fit)."),
@@ -426,7 +487,7 @@ def fit(
                 rows = chunk_rows or chunk_rows_for(data, limit)
                 estimator.fit_stream(data, target, chunk_rows=rows, features=chosen)
         _warn_lines(caught)
-        _report_fit(estimator, out, as_json)
+        _report_fit(estimator, out, as_json, sign_key)
         return
     frame = _read_input(data, db, sql, fmt)
     if formula is not None:
@@ -449,26 +510,42 @@ def fit(
         warnings.simplefilter("always")
         estimator.fit(X, y, **options)
     _warn_lines(caught)
-    _report_fit(estimator, out, as_json)
+    _report_fit(estimator, out, as_json, sign_key)
 
 
-def _report_fit(estimator: Any, out: Path | None, as_json: bool) -> None:
+def _key(path: Path | None) -> bytes | None:
+    """The key from ``--key``/``--sign-key``, else from ``GALTON_SIGNING_KEY``, else None."""
+    from galton.io import key_from_environment, read_key
+
+    return read_key(path) if path is not None else key_from_environment()
+
+
+def _load(model_path: Path, key: Path | None, backend: str | None = None) -> Any:
+    """A saved model, its signature checked when a key is given or set."""
+    from galton.estimators import load
+
+    return load(model_path, backend=backend, key=_key(key))
+
+
+def _report_fit(
+    estimator: Any, out: Path | None, as_json: bool, sign_key: Path | None = None
+) -> None:
     """Save the fitted model when asked, then print its summary or JSON."""
     if out is not None:
-        estimator.save(out)
+        estimator.save(out, key=_key(sign_key))
     if as_json:
         _emit_json({**_model_json(estimator), "saved_to": str(out) if out else None})
         return
-    typer.echo(estimator.summary())
+    _echo(estimator.summary())
     run = getattr(estimator, "distributed_", None)
     if run:
-        typer.echo(
+        _echo(
             f"Dask: {run['workers']} workers at {run['scheduler']}, {run['partitions']} "
             f"partitions; {run['rows_read']} rows read of {run['rows_expected']} in the "
             f"source, {run['rows_used']} used"
         )
     if out is not None:
-        typer.echo(f"saved to {out}")
+        _echo(f"saved to {out}")
 
 
 def _write_table_atomic(frame: Any, path: Path) -> None:
@@ -510,14 +587,14 @@ def predict(
         Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")
     ] = None,
     as_json: JsonOpt = False,
+    key: KeyOpt = None,
 ) -> None:
     """Predict new rows (with intervals) from a saved model."""
     from galton.data.loading import read_table
-    from galton.estimators import load
 
     if interval is not None and not 0 < interval < 1:
         raise GaltonError(f"--interval must be a level between 0 and 1, e.g. 0.9; got {interval}")
-    estimator = load(model_path, backend=backend)
+    estimator = _load(model_path, key, backend)
     frame = read_table(data, fmt)
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     result = estimator.predict(frame, interval=interval) if interval else estimator.predict(frame)
@@ -543,43 +620,73 @@ def predict(
         _emit_json(body)
         return
     if out is not None:
-        typer.echo(f"wrote {len(pred)} predictions to {out}")
+        _echo(f"wrote {len(pred)} predictions to {out}")
         return
     shown = [column, "lower", "upper"] if interval else [column]
-    typer.echo(table[shown].to_string(index=False))
+    _echo(table[shown].to_string(index=False))
 
 
 @app.command()
 def info(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
     as_json: JsonOpt = False,
+    key: KeyOpt = None,
 ) -> None:
-    """What a saved model is, how it was trained, and its metrics."""
-    from galton.estimators import load
+    """What a saved model is, how it was trained, and its metrics.
+
+    The checksum detects corruption, not tampering (anyone can recompute it); loading an
+    untrusted file is safe because nothing in it is executed. A signature made with
+    --sign-key tells who wrote the file: check it with --key or `galton verify`.
+    """
     from galton.io import read_model_file
 
     meta, _ = read_model_file(model_path)
-    estimator = load(model_path)
+    signing = _key(key)
+    estimator = _load(model_path, key)
     body = {
         **_model_json(estimator),
         "file": str(model_path),
         "format_version": meta["format_version"],
         "galton_version": meta["galton_version"],
         "parameters": meta["params"],
+        "checksum": "intact",
+        "signature": _signature_state(estimator.signed_, signing is not None),
     }
     body.pop("history", None)
     if as_json:
         _emit_json(body)
         return
-    typer.echo(
+    _echo(
         f"{model_path}: galton {body['model']} model (file format {body['format_version']}, "
         f"written by galton {body['galton_version']})"
     )
-    typer.echo(
+    _echo(
         f"target {body['target']} from {', '.join(body['features'])}; "
         f"trained on {body['n_samples']} rows in {body['fit_seconds']:.3g} s"
     )
-    typer.echo(estimator.summary())
+    _echo(
+        "integrity: checksum intact (it detects corruption, not tampering); "
+        f"authenticity: {body['signature']}"
+    )
+    _echo(estimator.summary())
+
+
+def _signature_state(signed: bool, verified: bool) -> str:
+    if verified:
+        return "signed, signature verified with the key"
+    if signed:
+        return "signed, not verified (give --key)"
+    return "not signed"
+
+
+@app.command()
+def verify(
+    model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
+    key: Annotated[Path, typer.Option("--key", help="The key file the model was signed with.")],
+) -> None:
+    """Check that MODEL is intact and signed with the key (exit 0), or say why not (exit 2)."""
+    _load(model_path, key)
+    _echo(f"{model_path}: signature valid (HMAC-SHA256) and checksum intact")
 
 
 @app.command()
@@ -603,16 +710,24 @@ def update(
         Path | None, typer.Option("--out", "-o", help="Write the updated model here, not MODEL.")
     ] = None,
     as_json: JsonOpt = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Key file: check MODEL's signature and sign the updated file "
+            "(default: GALTON_SIGNING_KEY, if set).",
+        ),
+    ] = None,
 ) -> None:
     """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
     from galton.data.chunks import chunk_rows_for
     from galton.data.chunks import memory_limit as bytes_limit
     from galton.data.loading import read_table
-    from galton.estimators import LinearRegression, load
+    from galton.estimators import LinearRegression
 
     limit = bytes_limit(memory_limit)
-
-    estimator = load(model_path)
+    signing = _key(key)
+    estimator = _load(model_path, key)
     rows_before = estimator.n_samples_
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -627,13 +742,18 @@ def update(
     _warn_lines(caught)
     added = estimator.n_samples_ - rows_before
     destination = out or model_path
-    estimator.save(destination)
+    if estimator.signed_ and signing is None:
+        _echo(
+            f"galton: warning: {model_path} was signed; the updated file is not (give --key)",
+            err=True,
+        )
+    estimator.save(destination, key=signing)
     if as_json:
         body = {**_model_json(estimator), "rows_before": rows_before, "rows_added": added}
         _emit_json({**body, "saved_to": str(destination)})
         return
-    typer.echo(estimator.summary())
-    typer.echo(
+    _echo(estimator.summary())
+    _echo(
         f"updated with {added} rows of {data} (trained on {rows_before} before); "
         f"saved to {destination}"
     )
@@ -643,13 +763,13 @@ def update(
 def export(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
     onnx: Annotated[Path, typer.Option("--onnx", help="Write the model as ONNX here.")],
+    key: KeyOpt = None,
 ) -> None:
     """Export a saved model to ONNX, preprocessing included."""
-    from galton.estimators import load
     from galton.onnx_export import export_onnx
 
-    export_onnx(load(model_path), onnx)
-    typer.echo(f"wrote {onnx}: inputs are the original columns, output 'prediction'")
+    export_onnx(_load(model_path, key), onnx)
+    _echo(f"wrote {onnx}: inputs are the original columns, output 'prediction'")
 
 
 def _number(value: float | None) -> str:
@@ -687,23 +807,23 @@ def examples(
         _emit_json({"examples": [r.to_dict() for r in results], "passed": not failed})
     else:
         for r in results:
-            typer.echo(f"\n{r.name} tutorial - engine: {r.backend or 'none (exact least squares)'}")
-            typer.echo(
+            _echo(f"\n{r.name} tutorial - engine: {r.backend or 'none (exact least squares)'}")
+            _echo(
                 f"  {'quantity':<24}{'tutorial printed':>18}{'galton':>18}"
                 f"{'exact least squares':>22}   check"
             )
             for c in r.checks:
                 mark = "ok" if c.passed else "FAILED"
-                typer.echo(
+                _echo(
                     f"  {c.quantity:<24}{_number(c.tutorial):>18}{_number(c.galton):>18}"
                     f"{_number(c.exact):>22}   {mark}: {c.rule}"
                 )
             for note in r.notes:
-                typer.echo(f"  note: {note}")
+                _echo(f"  note: {note}")
         if plot is not None:
-            typer.echo(f"\nplot written to {plot}")
+            _echo(f"\nplot written to {plot}")
     if failed:
-        typer.echo(f"galton: examples failed their checks: {', '.join(failed)}", err=True)
+        _echo(f"galton: examples failed their checks: {', '.join(failed)}", err=True)
         raise Exit(1)
 
 
@@ -774,9 +894,9 @@ def compare(
     if as_json:
         _emit_json({**result.to_dict(), "report": str(report) if report else None})
         return
-    typer.echo(result.summary())
+    _echo(result.summary())
     if report is not None:
-        typer.echo(f"report written to {report}")
+        _echo(f"report written to {report}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -785,20 +905,20 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv, standalone_mode=False)
     except TrainingInterrupted as exc:
         hint = f"; continue with the same command and --resume {exc.checkpoint}"
-        typer.echo(f"galton: {exc}{hint if exc.checkpoint else ''}", err=True)
+        _echo(f"galton: {exc}{hint if exc.checkpoint else ''}", err=True)
         sys.exit(128 + (exc.signal_number or 2))
     except KeyboardInterrupt:
-        typer.echo("galton: interrupted", err=True)
+        _echo("galton: interrupted", err=True)
         sys.exit(130)
     except GaltonError as exc:
-        typer.echo(f"galton: error: {exc}", err=True)
+        _echo(f"galton: error: {exc}", err=True)
         sys.exit(2)
     except Abort:
-        typer.echo("galton: aborted", err=True)
+        _echo("galton: aborted", err=True)
         sys.exit(130)
     except TyperException as exc:  # usage errors: unknown option, missing argument, ...
         if exc.format_message():  # empty when bare `galton` already printed its help
-            typer.echo(f"galton: error: {exc.format_message()}", err=True)
+            _echo(f"galton: error: {exc.format_message()}", err=True)
         sys.exit(2)
     except Exit as exc:
         sys.exit(exc.exit_code)

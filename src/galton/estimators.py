@@ -384,8 +384,12 @@ class _Estimator:
     def _point(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
-    def save(self, path: str | Path) -> None:
-        """Write the fitted model to ``path`` (no pickle; see ``galton.io``)."""
+    def save(self, path: str | Path, key: bytes | str | Path | None = None) -> None:
+        """Write the fitted model to ``path`` (data only; see ``galton.io``).
+
+        ``key`` (the key's bytes, or a key file's path) signs the file with HMAC-SHA256, so
+        ``load(path, key=...)`` can tell it was written by a holder of the key.
+        """
         self._require_fitted()
         meta, arrays = self._state()
         for name, arr in arrays.items():
@@ -395,7 +399,8 @@ class _Estimator:
                 and not (np.isfinite(arr).all())
             ):
                 raise ModelFileError(f"{path}: refusing to save non-finite parameters ({name})")
-        write_model_file(path, {"kind": self._kind, **meta}, arrays)
+        signing = None if key is None else read_key(key)
+        write_model_file(path, {"kind": self._kind, **meta}, arrays, key=signing)
 
     def _common_state(self) -> dict[str, Any]:
         return {

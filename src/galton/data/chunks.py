@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from galton.data.datasets import DATASETS
-from galton.data.loading import FORMATS, read_table
+from galton.data.loading import FORMATS, check_unique_names, read_table
 from galton.errors import DataError, first_line
 
 #: Rows per chunk when nothing else says: about 100 MB of float64 for 100 columns.
@@ -119,7 +119,9 @@ def _file_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
 
 def _frames(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
     if kind in ("csv", "tsv"):
-        with pd.read_csv(path, sep="," if kind == "csv" else "\t", chunksize=chunk_rows) as reader:
+        sep = "," if kind == "csv" else "\t"
+        check_unique_names(path, pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0])
+        with pd.read_csv(path, sep=sep, chunksize=chunk_rows) as reader:
             yield from reader
     elif kind == "parquet":
         import pyarrow.parquet as pq

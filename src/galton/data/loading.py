@@ -52,6 +52,7 @@ def read_table(source: Any, fmt: str | None = None) -> pd.DataFrame:
     DataFrame with one row per observation.
     """
     if isinstance(source, pd.DataFrame):
+        check_unique_names(describe_source(source), source.columns)
         return source.copy()
     if isinstance(source, str | Path):
         frame = _read_path(source, fmt)
@@ -95,10 +96,10 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
             f"{source}: unknown file type '{path.suffix}'; use --format csv|tsv|parquet|jsonl"
         )
     try:
-        if kind == "csv":
-            frame = pd.read_csv(path)
-        elif kind == "tsv":
-            frame = pd.read_csv(path, sep="\t")
+        if kind in ("csv", "tsv"):
+            sep = "," if kind == "csv" else "\t"
+            frame = pd.read_csv(path, sep=sep)
+            check_unique_names(source, pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0])
         elif kind == "parquet":
             frame = pd.read_parquet(path)
         elif kind == "jsonl":
@@ -115,6 +116,19 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
     if frame.shape[0] == 0:
         raise DataError(f"{source}: no data rows")
     return frame
+
+
+def check_unique_names(source: Any, names: Any) -> None:
+    """Refuse a table whose header repeats a name (pandas would rename the second ``y``
+    to ``y.1`` and it would silently become a feature)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(map(str, names), start=1):
+        if name in seen:
+            raise DataError(
+                f"{source}: duplicate column name {name!r} (columns {seen[name]} and {position}); "
+                "rename one"
+            )
+        seen[name] = position
 
 
 def _suggest(name: str, columns: list[str]) -> str:

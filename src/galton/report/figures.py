@@ -30,15 +30,17 @@ def _ticks(**kwargs: Any) -> Any:
 def render(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) -> bytes:
     """Run ``draw(fig)`` on a new figure and return it as PNG bytes."""
     plt = _pyplot()
-    fig = plt.figure(figsize=size)
-    try:
-        draw(fig)
-        fig.tight_layout()
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100)
-        return buffer.getvalue()
-    finally:
-        plt.close(fig)
+    # labels are column names from the data: printed as written, never parsed as mathtext
+    with plt.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = plt.figure(figsize=size)
+        try:
+            draw(fig)
+            fig.tight_layout()
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=100)
+            return buffer.getvalue()
+        finally:
+            plt.close(fig)
 
 
 def fold_differences(
