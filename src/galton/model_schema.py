@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from galton.backends import ENGINES
 from galton.errors import ModelFileError
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 
@@ -90,10 +91,10 @@ def either(*options: Check) -> Check:
     return check
 
 
-def items(inner: Check, max_len: int = MAX_ITEMS) -> Check:
+def items(inner: Check, max_len: int = MAX_ITEMS, min_len: int = 0) -> Check:
     def check(value: Any, where: str) -> None:
-        if not isinstance(value, list) or len(value) > max_len:
-            _fail(where, f"a list of at most {max_len} items", value)
+        if not isinstance(value, list) or not min_len <= len(value) <= max_len:
+            _fail(where, f"a list of {min_len} to {max_len} items", value)
         for i, item in enumerate(value):
             inner(item, f"{where}[{i}]")
 
@@ -152,6 +153,36 @@ def plain(value: Any, where: str) -> None:
         _fail(where, "a JSON value", value)
 
 
+_SPLINE = {
+    "lower_bound": number(),
+    "upper_bound": number(),
+    "knots": items(number(), max_len=10_000),
+}
+_CUBIC = {**_SPLINE, "constraints": optional(items(number())), "cyclic": flag}
+_CENTRE = {"ddof": integer(0, 1), "center": number(), "scale": optional(number(low=0))}
+#: The fitted state each stateful transform keeps, key for key.
+TRANSFORM_STATES = {
+    "center": record(_CENTRE),
+    "scale": record(_CENTRE),
+    "standardize": record(_CENTRE),
+    "bs": record(_SPLINE),
+    "cr": record(_CUBIC),
+    "cs": record(_CUBIC),
+    "cc": record(_CUBIC),
+}
+
+
+def _transform_states(value: Any, where: str) -> None:
+    """Each stored transform state is exactly what its transform keeps at fit time."""
+    if not isinstance(value, dict) or len(value) > 1000:
+        _fail(where, "an object", value)
+    for term, state in value.items():
+        name = str(term).split("(", 1)[0].strip()
+        if name not in TRANSFORM_STATES:
+            raise _Invalid(f"field '{where}' names no stateful transform: {str(term)[:40]!r}")
+        TRANSFORM_STATES[name](state, f"{where}.{str(term)[:40]}")
+
+
 NAME = text()
 NAMES = items(NAME)
 ANY_NUMBER = number(finite=False)
@@ -182,7 +213,7 @@ FORMULA = record(
         "columns": NAMES,
         "state": mapping(pair(text(("numerical", "categorical", "constant")), mapping(plain))),
     },
-    {"transform_state": mapping(plain)},
+    {"transform_state": _transform_states},
 )
 COMMON = {
     "format": text(),
@@ -195,7 +226,10 @@ COMMON = {
     "feature_names_in": NAMES,
     "feature_names": NAMES,
     "target": NAME,
-    "metrics": mapping(ANY_NUMBER, max_len=100),
+    "metrics": either(
+        record({"rmse": ANY_NUMBER, "mae": ANY_NUMBER, "r2": ANY_NUMBER}),
+        record({k: ANY_NUMBER for k in ("rmse", "mae", "r2", "val_rmse", "val_mae", "val_r2")}),
+    ),
     "n_samples": COUNT,
     "fit_seconds": number(low=0),
     "formula": optional(FORMULA),
@@ -259,7 +293,7 @@ LOSS_CURVE = items(ANY_NUMBER)
 NEURAL = record(
     {
         **COMMON,
-        "backend": text(max_len=64),
+        "backend": text(tuple(ENGINES)),
         "network": record(
             {
                 "n_inputs": integer(1, 10**6),
@@ -269,8 +303,13 @@ NEURAL = record(
         ),
         "train_config": record({}, _CONFIG_TYPES),
         "history": record(
-            {"train_loss": LOSS_CURVE},
-            {"val_loss": LOSS_CURVE, "lr": LOSS_CURVE, "passes": LOSS_CURVE, "events": NAMES},
+            {
+                "train_loss": items(ANY_NUMBER, min_len=1),
+                "val_loss": LOSS_CURVE,
+                "lr": LOSS_CURVE,
+                "passes": LOSS_CURVE,
+            },
+            {"events": NAMES},
         ),
         "n_epochs": COUNT,
         "best_epoch": COUNT,
@@ -310,7 +349,7 @@ def _array(
     arrays: dict[str, np.ndarray],
     name: str,
     shape: tuple[int, ...],
-    kinds: str = "f",
+    dtypes: tuple[str, ...] = ("float64",),
     gaps: np.ndarray | None = None,
 ) -> np.ndarray:
     """``arrays[name]``, checked for presence, shape, dtype kind and finiteness; ``gaps``
@@ -318,9 +357,9 @@ def _array(
     if name not in arrays:
         raise _Invalid(f"array '{name}' is missing")
     arr = arrays[name]
-    if arr.dtype.kind not in kinds or arr.shape != shape:
+    if arr.dtype.name not in dtypes or arr.shape != shape:
         raise _Invalid(
-            f"array '{name}' must have shape {shape} and a {kinds!r} dtype, "
+            f"array '{name}' must have shape {shape} and dtype {' or '.join(dtypes)}, "
             f"not {arr.shape} {arr.dtype}"
         )
     if arr.dtype.kind == "f":
@@ -348,10 +387,21 @@ def _check_columns(meta: dict[str, Any]) -> None:
             raise _Invalid(f"categorical column '{c['name'][:40]}' has no categories")
         if c["kind"] != "categorical" and ("categories" in c or isinstance(c.get("fill"), str)):
             raise _Invalid(f"column '{c['name'][:40]}' has categories but is {c['kind']}")
-    width = sum(len(c["categories"]) - 1 if c["kind"] == "categorical" else 1 for c in columns)
-    if len(meta["feature_names"]) != width:
+        if c["kind"] == "categorical" and c["categories"] != sorted(set(c["categories"])):
+            raise _Invalid(f"categories of '{c['name'][:40]}' are not sorted and distinct")
+    names: list[str] = []
+    for c in columns:
+        levels = c.get("categories", [])
+        names += [f"{c['name']}={v}" for v in levels[1:]] if levels else [c["name"]]
+    if meta["feature_names"] != names:
         raise _Invalid("field 'feature_names' does not match the preprocessor's columns")
     formula = meta["formula"]
+    if formula is not None and meta["format_version"] >= 2:
+        stateful = [k for k in formula["state"] if k.split("(", 1)[0] in TRANSFORM_STATES]
+        if len(formula.get("transform_state", {})) != len(stateful):
+            raise _Invalid("field 'formula.transform_state' lacks a transform's fitted state")
+    if (formula is None) != (meta["params"].get("formula") is None):
+        raise _Invalid("fields 'formula' and 'params.formula' disagree")
     if formula is not None and formula["columns"] != meta["feature_names_in"]:
         raise _Invalid("field 'formula.columns' does not match 'feature_names_in'")
 
@@ -362,7 +412,7 @@ def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     for column, power in meta["terms"]:
         if (column is None) != (power == 0) or (column is not None and column >= width):
             raise _Invalid(f"term [{column}, {power}] names no column of the model")
-    aliased = _array(arrays, "aliased", (p,), "ub").astype(bool)
+    aliased = _array(arrays, "aliased", (p,), ("uint8", "bool")).astype(bool)
     if arrays["aliased"].max(initial=0) > 1:
         raise _Invalid("array 'aliased' must hold 0 or 1")
     _array(arrays, "coef", (p,), gaps=aliased)
@@ -386,12 +436,13 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     gaussian = meta["train_config"].get("loss") == "gaussian"
     spec = NetworkSpec(n_in, tuple(net["hidden"]), net["activation"], 2 if gaussian else 1)
     shapes = spec.param_shapes()
+    precision = (meta["train_config"].get("dtype", "float64"),)
     expected = {"x_mean", "x_scale"}
     members = 0
     while members == 0 or f"member_{members}_param_0" in arrays:
         for i, shape in enumerate(shapes):
             name = f"param_{i}" if members == 0 else f"member_{members}_param_{i}"
-            _array(arrays, name, shape)
+            _array(arrays, name, shape, precision)
             expected.add(name)
         members += 1
     _array(arrays, "x_mean", (n_in,))

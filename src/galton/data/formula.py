@@ -28,7 +28,7 @@ from galton.errors import DataError, first_line
 #: Transforms a formula may call by name (formulaic's own names).
 FUNCTIONS = frozenset(
     {"I", "C", "Q", "log", "log2", "log10", "exp", "exp2", "center", "scale", "standardize"}
-    | {"bs", "cr", "cs", "cc", "poly", "lag"}
+    | {"bs", "cr", "cs", "cc", "lag"}
 )
 #: Functions a formula may call as ``np.NAME``.
 NUMPY_FUNCTIONS = frozenset(
@@ -291,17 +291,19 @@ class FormulaDesign:
         _only_columns(f"~ {self.rhs_}", frame, source)
         # formulaic adds its own objects to the states it is given: hand it copies
         state = {k: (Factor.Kind(kind), dict(info)) for k, (kind, info) in self.state_.items()}
-        spec = formulaic.ModelSpec(
-            formula=self.rhs_,
-            encoder_state=state,
-            transform_state=copy.deepcopy(self.transform_state_),
-        )
+        used = copy.deepcopy(self.transform_state_ or {})
+        spec = formulaic.ModelSpec(formula=self.rhs_, encoder_state=state, transform_state=used)
         try:
             with warnings.catch_warnings():  # formulaic would turn unseen levels into NaN
                 warnings.filterwarnings("error", message="Data has categories outside")
                 rhs = spec.get_model_matrix(frame, na_action="ignore", context={})
         except Exception as exc:
             raise DataError(f"{source}: formula '{self.formula}': {first_line(exc)}") from None
+        lacking = [c for c in self.columns_ if c not in rhs.columns]
+        if lacking:
+            raise DataError(
+                f"formula '{self.formula}': its terms do not make column {lacking[0]!r}"
+            )
         return pd.DataFrame(
             rhs[self.columns_].to_numpy(float), columns=self.columns_, index=frame.index
         )
@@ -327,6 +329,7 @@ class FormulaDesign:
         design.rhs_, design.target_ = data["rhs"], data["target"]
         design.intercept_, design.columns_ = data["intercept"], data["columns"]
         design.state_ = data["state"]
-        # files from galton 0.1 kept no transform state: center() & co. saw each new batch
-        design.transform_state_ = data.get("transform_state", {})
+        # None: a file from galton 0.1, which kept no transform state (center() & co. saw
+        # each new batch; kept so those files predict as they did)
+        design.transform_state_ = data.get("transform_state")
         return design
