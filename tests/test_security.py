@@ -422,6 +422,65 @@ def test_ctrl_c_stops_the_default_solver_within_seconds(tmp_path: Path) -> None:
         assert not (tmp_path / "m.galton").exists()
 
 
+def test_a_hostile_checkpoint_is_refused_with_one_line(tmp_path: Path) -> None:
+    from galton.training.checkpoint import write_checkpoint
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(80, 2)), rng.normal(size=80)
+    settings = dict(hidden=(3,), solver="adam", max_epochs=4, weight_decay=0.0)
+    model = galton.NeuralRegressor(**settings)
+    with pytest.raises(galton.ModelFileError):
+        model.fit(X, y, resume=tmp_path / "missing.ckpt")
+    good = {
+        "solver": "minibatch",
+        "epoch": 1,
+        "best": 1.0,
+        "since_best": 0,
+        "best_epoch": 1,
+        "history": {"train_loss": [1.0, 0.9]},
+        "events": [],
+        "lr_scale": 1.0,
+        "halvings": 0,
+        "rng": {"bit_generator": "PCG64"},
+        "optimizer": {"m": np.zeros(3)},
+        "params": [np.zeros((2, 3)), np.zeros(3), np.zeros((3, 1)), np.zeros(1)],
+    }
+    bad_states = [
+        {**good, "params": [np.zeros((5, 5))] * 4},  # shapes of another network
+        {**good, "params": [np.full((2, 3), np.nan), np.zeros(3), np.zeros((3, 1)), np.zeros(1)]},
+        {**good, "epoch": "five"},
+        {**good, "optimizer": {"m": np.zeros(10**4)}},
+    ]
+    for i, state in enumerate(bad_states):
+        path = tmp_path / f"bad{i}.ckpt"
+        write_checkpoint(path, {**state, "best_params": state["params"]}, {})
+        with pytest.raises(galton.ModelFileError) as info:
+            galton.NeuralRegressor(**settings).fit(X, y, resume=path)
+        assert "\n" not in str(info.value)
+
+
+def test_sigterm_stops_a_streamed_network_with_one_line(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60_000, 4))
+    frame = pd.DataFrame(X, columns=list("abcd")).assign(y=np.sin(X).sum(axis=1))
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    command = [sys.executable, "-m", "galton", "fit", "d.csv", "-t", "y", "--model", "neural"]
+    proc = subprocess.Popen(
+        [*command, "--stream", "--chunk-rows", "5000", "--epochs", "500", "--quiet"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(8)
+    assert proc.poll() is None
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert time.perf_counter() - sent < 5
+    assert proc.returncode == 143 and err.strip().count("\n") == 0, err
+    assert "Traceback" not in err
+
+
 # --- no silent wrong answers ------------------------------------------------------------
 
 

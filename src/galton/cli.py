@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from typing import Annotated, Any
@@ -899,10 +901,23 @@ def compare(
         _echo(f"report written to {report}")
 
 
+class _Terminated(BaseException):
+    """SIGTERM outside a training loop: stop like Ctrl-C, with one line and status 143."""
+
+
+def _terminate(_signum: int, _frame: Any) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app, turning user errors into one line and exit status 2."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)  # training loops install their own
     try:
         app(args=argv, standalone_mode=False)
+    except _Terminated:
+        _echo("galton: terminated", err=True)
+        sys.exit(143)
     except TrainingInterrupted as exc:
         hint = f"; continue with the same command and --resume {exc.checkpoint}"
         _echo(f"galton: {exc}{hint if exc.checkpoint else ''}", err=True)

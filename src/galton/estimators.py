@@ -153,8 +153,6 @@ class _Estimator:
         X_arr, y_arr, w = self._arrays(features, target, weights, source)
         if X_arr.shape[0] < 2:
             raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
-        _check_range(source, y_arr[:, None], [self.target_name_], "target")
-        _check_range(source, X_arr, self.feature_names_, "column")
         if np.ptp(y_arr) == 0:
             warnings.warn(
                 f"{source}: the target '{self.target_name_}' is constant ({y_arr[0]:g}): "
@@ -250,6 +248,8 @@ class _Estimator:
         ``first_row`` rows of the file came before these (for messages)."""
         y_arr = numeric_column(target, str(target.name), source, role="target", first_row=first_row)
         X_arr = self.preprocessor_.transform(features, source, first_row)
+        _check_range(source, y_arr[:, None], [str(target.name)], "target")
+        _check_range(source, X_arr, self.feature_names_, "column")
         w = None if weights is None else weights.loc[features.index].to_numpy()
         return X_arr, y_arr, w
 
@@ -474,8 +474,10 @@ def _check_range(source: str, A: np.ndarray, names: list[str], role: str) -> Non
     """Refuse, with one line, columns of ``A`` (n, k) too large or too small to fit."""
     if A.size == 0:
         return
-    with np.errstate(invalid="ignore"):
-        top = np.nanmax(np.abs(A), axis=0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: checked elsewhere
+        # largest magnitude per column without an |A| copy of a large array
+        top = np.maximum(np.nanmax(A, axis=0), -np.nanmin(A, axis=0))
     for j in np.flatnonzero((top > LARGEST_MAGNITUDE) | ((top > 0) & (top < SMALLEST_MAGNITUDE))):
         raise DataError(
             f"{source}: {role} '{names[j]}' reaches {top[j]:.3g} in magnitude, outside "
@@ -1404,7 +1406,7 @@ class NeuralRegressor(_Estimator):
                 "not the two-stage Gaussian L-BFGS fit)"
             )
         if resume is not None:
-            state, meta = read_checkpoint(resume)
+            state, meta = read_checkpoint(resume, self.net_.param_shapes())
             if meta.get("fingerprint") != digest:
                 raise DataError(f"{resume}: the checkpoint was made on other data")
             changed = sorted(k for k in settings if meta["estimator"].get(k) != settings[k])

@@ -72,7 +72,7 @@ def _canonical(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Any:
     digest = hashlib.sha256()
     digest.update(json.dumps(meta, sort_keys=True, separators=(",", ":")).encode())
     for name in sorted(arrays):
-        arr = np.ascontiguousarray(arrays[name])
+        arr = np.ascontiguousarray(arrays[name])  # as galton 0.1 hashed (0-d as (1,))
         digest.update(f"{name}|{arr.dtype.str}|{arr.shape}".encode())
         digest.update(arr.tobytes())
     return digest
@@ -160,7 +160,8 @@ def write_model_file(
 
 
 def _little_endian(name: str, arr: Any) -> np.ndarray:
-    arr = np.ascontiguousarray(arr)
+    arr = np.asarray(arr)
+    arr = arr if arr.flags.c_contiguous else arr.copy(order="C")  # 0-d stays 0-d
     dtype = arr.dtype.newbyteorder("<") if arr.dtype.byteorder not in "|" else arr.dtype
     if dtype not in _NAMES:
         raise ModelFileError(f"array '{name}' has dtype {arr.dtype}, which model files refuse")

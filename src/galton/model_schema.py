@@ -57,7 +57,7 @@ def integer(low: int = 0, high: int = 2**53) -> Check:
 def number(low: float = -math.inf, high: float = math.inf, finite: bool = True) -> Check:
     def check(value: Any, where: str) -> None:
         ok = type(value) in (int, float) and (
-            (math.isfinite(value) and low <= value <= high) or (not finite and math.isnan(value))
+            (math.isfinite(value) and low <= value <= high) or (not finite and not math.isfinite(value))
         )
         if not ok:
             _fail(where, f"a {'finite ' if finite else ''}number in [{low}, {high}]", value)
@@ -463,3 +463,60 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     histories = meta.get("member_histories")
     if histories is not None and len(histories) != members:
         raise _Invalid("field 'member_histories' does not have one curve per member")
+
+
+CHECKPOINT = record(
+    {
+        "format": text(),
+        "format_version": integer(1, 2),
+        "galton_version": text(max_len=64),
+        "kind": text(("checkpoint",)),
+        "signed": flag,
+        "state": record(
+            {
+                "solver": text(("minibatch", "lbfgs", "cg")),
+                "epoch": COUNT,
+                "best": ANY_NUMBER,
+                "since_best": COUNT,
+                "best_epoch": COUNT,
+                "history": mapping(LOSS_CURVE, max_len=10),
+                "events": NAMES,
+            },
+            {"lr_scale": POSITIVE, "halvings": COUNT, "rng": mapping(plain)},
+        ),
+        "counts": record({"params": COUNT, "best_params": COUNT}),
+    },
+    {"fingerprint": text(max_len=128), "estimator": mapping(plain, max_len=100)},
+)
+
+
+def validate_checkpoint(
+    path: Path | str,
+    meta: dict[str, Any],
+    arrays: dict[str, np.ndarray],
+    shapes: list[tuple[int, ...]] | None = None,
+) -> None:
+    """Raise ``ModelFileError`` unless ``meta`` and ``arrays`` are a training checkpoint
+    whose parameters have ``shapes`` (when given) and finite values."""
+    try:
+        CHECKPOINT(meta, "checkpoint")
+        counts = meta["counts"]
+        if shapes is not None and counts["params"] != len(shapes):
+            raise _Invalid("its parameters are not those of this network")
+        total = sum(int(np.prod(s)) for s in shapes or [])
+        for key in ("params", "best_params"):
+            for i in range(counts[key]):
+                want = (
+                    shapes[i] if shapes is not None else arrays.get(f"{key}_{i}", np.empty(0)).shape
+                )
+                _array(arrays, f"{key}_{i}", tuple(want))
+        for name, arr in arrays.items():
+            if name.startswith("opt_"):
+                if arr.dtype.kind not in "fiu" or (shapes is not None and arr.size > 2 * total + 8):
+                    raise _Invalid(f"optimizer array '{name[:40]}' does not fit this network")
+                if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+                    raise _Invalid(f"optimizer array '{name[:40]}' has non-finite values")
+            elif not name.startswith(("params_", "best_params_")):
+                raise _Invalid(f"unexpected array '{name[:40]}'")
+    except _Invalid as exc:
+        raise ModelFileError(f"{path}: invalid checkpoint: {exc}") from None

@@ -18,7 +18,9 @@ _MISSING_HINT = "use --drop-missing or --impute mean|median (missing='drop'|'mea
 
 def _first_bad(values: pd.Series, bad: np.ndarray, first_row: int = 0) -> str:
     row = int(np.flatnonzero(bad)[0])
-    return f"row {first_row + row + 1} has {values.iloc[row]!r}"
+    value = values.iloc[row]
+    value = value.item() if isinstance(value, np.generic) else value  # 'inf', not np.float64(inf)
+    return f"row {first_row + row + 1} has {value!r}"
 
 
 def numeric_column(

@@ -13,6 +13,7 @@ import numpy as np
 
 from galton.errors import ModelFileError
 from galton.io import read_model_file, write_model_file
+from galton.model_schema import validate_checkpoint
 
 _LISTS = ("params", "best_params")
 
@@ -32,11 +33,16 @@ def write_checkpoint(path: str | Path, state: dict[str, Any], meta: dict[str, An
     )
 
 
-def read_checkpoint(path: str | Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The loop state and the metadata written by ``write_checkpoint``."""
+def read_checkpoint(
+    path: str | Path, shapes: list[tuple[int, ...]] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The loop state and the metadata written by ``write_checkpoint``, every field checked
+    (``shapes``: the network's parameter shapes, when known)."""
     meta, arrays = read_model_file(path)
     if meta.get("kind") != "checkpoint":
         raise ModelFileError(f"{path}: not a galton training checkpoint")
+    validate_checkpoint(path, meta, arrays, shapes)
+    meta.pop("signed", None)
     state = dict(meta.pop("state"))
     for key, count in meta.pop("counts").items():
         state[key] = [arrays[f"{key}_{i}"] for i in range(count)]

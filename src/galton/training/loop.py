@@ -18,6 +18,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from galton.backends.common import Trainer, flatten_params, unflatten_params
+from galton.errors import ModelFileError, first_line
 from galton.spec import NetworkSpec, TrainConfig
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
@@ -145,12 +146,11 @@ def _train(
     since_best, lr_scale, halvings, epoch = 0, 1.0, 0, 0
     last_good = result.params
     if state is not None:  # continue exactly where the checkpoint left off
-        rng.bit_generator.state = state["rng"]
+        _restore(rng, trainer, state)
         best, since_best = state["best"], state["since_best"]
         lr_scale, halvings, epoch = state["lr_scale"], state["halvings"], state["epoch"]
         result.best_epoch, result.n_epochs = state["best_epoch"], state["epoch"]
         result.params, last_good = state["best_params"], state["params"]
-        trainer.load_optimizer_state(state["optimizer"])
     with epoch_progress(cfg.max_epochs, progress) as update:
         while epoch < cfg.max_epochs:
             lr = lr_scale * learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
@@ -232,6 +232,17 @@ def _train(
         result.params = last_good  # no early stopping: the last good epoch's parameters
         result.best_epoch = result.n_epochs
     return result
+
+
+def _restore(rng: np.random.Generator, trainer: Trainer, state: dict[str, Any]) -> None:
+    """The random generator's and optimizer's state from a checkpoint, or one line."""
+    try:
+        rng.bit_generator.state = state["rng"]
+        trainer.load_optimizer_state(state["optimizer"])
+    except (KeyError, TypeError, ValueError, IndexError, RuntimeError) as exc:
+        raise ModelFileError(
+            f"the checkpoint's optimizer state does not fit this training ({first_line(exc)})"
+        ) from None
 
 
 def _train_lbfgs(monitor: _FullBatchMonitor, progress: bool | None) -> TrainResult:
