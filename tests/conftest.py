@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("GALTON_SHARED", REPO.parent / "shared"))
-NIST_DIR = SHARED / "data" / "nist_strd"
+#: Reference data shipped with the tests (origin and licence in ``tests/data/README.md``).
+DATA = Path(__file__).resolve().parent / "data"
+NIST_DIR = DATA / "nist_strd"
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
-    """The read-only reference data folder (``../shared/data``); required, never skipped."""
-    path = SHARED / "data"
-    assert path.is_dir(), f"reference data missing at {path}; set GALTON_SHARED"
-    return path
+def reference_data() -> Path:
+    """The reference data folder in the repository; required, never skipped."""
+    assert DATA.is_dir(), f"reference data missing at {DATA}"
+    return DATA
 
 
 def digits(value: np.ndarray | float, certified: np.ndarray | float) -> np.ndarray:

@@ -28,9 +28,9 @@ def test_bundled_shapes(name: str, rows: int, columns: int) -> None:
     assert DATASETS[name].target in frame.columns
 
 
-def test_uci_copies_equal_the_reference_files(shared_data) -> None:
+def test_uci_copies_equal_the_reference_files(reference_data) -> None:
     for name in ("concrete", "energy", "yacht"):
-        ref = np.loadtxt(shared_data / "uci" / name / "data" / "data.txt")
+        ref = np.loadtxt(reference_data / "uci" / name / "data.txt")
         np.testing.assert_array_equal(load_dataset(name).to_numpy(), ref)
 
 

@@ -111,6 +111,11 @@ def test_resume_refuses_other_data_and_settings(tmp_path: Path) -> None:
     state = {
         "solver": "minibatch",
         "epoch": 1,
+        "best": 1.0,
+        "since_best": 0,
+        "best_epoch": 1,
+        "history": {"train_loss": [1.0, 0.9]},
+        "events": [],
         "params": model.params_,
         "best_params": model.params_,
         "optimizer": {},

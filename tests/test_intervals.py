@@ -139,8 +139,8 @@ def test_return_std_and_interval_are_exclusive() -> None:
         model.predict(X, interval=0.9, return_std=True)
     with pytest.raises(ValueError, match="ensemble"):
         galton.NeuralRegressor(ensemble=0).fit(X, y)
-    with pytest.raises(galton.ParameterError, match="single model"):
-        galton.NeuralRegressor(ensemble=2, **SMALL).fit(X, y, checkpoint=Path("x"))
+    with pytest.raises(galton.ParameterError, match="single training"):
+        galton.NeuralRegressor(ensemble=2, **SMALL).fit(X, y, resume=Path("x"))
 
 
 def test_weight_decay_auto_picks_the_best_on_the_validation_rows() -> None:

@@ -1,7 +1,8 @@
 """The HTML report in a real browser: headless Chromium through chromedriver.
 
-CI installs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run``); without them this
-test fails rather than skips.
+``make test`` installs Debian's ``chromium`` and ``chromium-driver`` where it can (as root
+with apt-get); where it cannot, the test is skipped with the reason. CI (``.ci/run``) sets
+``GALTON_REQUIRE_BROWSER=1``: there a missing browser fails the test instead.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
-    assert chromium and driver_path, "install Debian's chromium and chromium-driver"
+    missing = "Debian's chromium and chromium-driver are not installed"
+    if not (chromium and driver_path) and os.environ.get("GALTON_REQUIRE_BROWSER") != "1":
+        pytest.skip(f"{missing}: the report was not checked in a browser")
+    assert chromium and driver_path, missing
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:

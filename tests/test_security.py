@@ -316,9 +316,8 @@ def databases(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize(
-    "sql",
-    [
+_ESCAPES = {
+    "d.duckdb": [
         "COPY t TO '{d}/victim.csv'",
         "ATTACH '{d}/other.duckdb' AS o; CREATE TABLE o.x AS SELECT 1",
         "SELECT * FROM read_csv('{d}/secret.txt')",
@@ -330,20 +329,7 @@ def databases(tmp_path: Path) -> Path:
         "LOAD httpfs",
         "SELECT * FROM t; DROP TABLE t",
     ],
-)
-def test_duckdb_queries_cannot_write_or_read_elsewhere(databases: Path, sql: str) -> None:
-    before = sorted(p.name for p in databases.iterdir())
-    with pytest.raises(galton.DataError) as info:
-        read_database(databases / "d.duckdb", sql.format(d=databases))
-    assert "TOPSECRET" not in str(info.value) and "\n" not in str(info.value)
-    assert sorted(p.name for p in databases.iterdir()) == before
-    assert (databases / "victim.csv").read_text() == "keep\n"
-    assert len(read_database(databases / "d.duckdb", "SELECT * FROM t")) == 120
-
-
-@pytest.mark.parametrize(
-    "sql",
-    [
+    "d.sqlite": [
         "VACUUM INTO '{d}/copy.sqlite'",
         "ATTACH '{d}/new.sqlite' AS n",
         "PRAGMA writable_schema=ON",
@@ -351,19 +337,30 @@ def test_duckdb_queries_cannot_write_or_read_elsewhere(databases: Path, sql: str
         "CREATE TABLE z(a)",
         "SELECT load_extension('x')",
         "SELECT 1; DROP TABLE t",
+        "SELECT * FROM t WHERE 0",
     ],
+}
+
+
+@pytest.mark.parametrize(
+    ("database", "sql"), [(db, sql) for db, queries in _ESCAPES.items() for sql in queries]
 )
-def test_sqlite_queries_cannot_write(databases: Path, sql: str) -> None:
+def test_queries_read_only_the_named_database(databases: Path, database: str, sql: str) -> None:
     before = sorted(p.name for p in databases.iterdir())
     with pytest.raises(galton.DataError) as info:
-        read_database(databases / "d.sqlite", sql.format(d=databases))
-    assert "\n" not in str(info.value)
+        read_database(databases / database, sql.format(d=databases))
+    assert "TOPSECRET" not in str(info.value) and "\n" not in str(info.value)
     assert sorted(p.name for p in databases.iterdir()) == before
-    assert len(read_database(databases / "d.sqlite", "SELECT * FROM t")) == 120
-    result = galton_cli(
-        "fit", "--db", "d.sqlite", "--sql", "CREATE TABLE q(a)", "-t", "y", cwd=databases
-    )
-    assert_user_error(result, "d.sqlite")
+    assert (databases / "victim.csv").read_text() == "keep\n"
+    assert len(read_database(databases / database, "SELECT * FROM t")) == 120
+
+
+def test_a_refused_query_is_one_line_on_the_command_line(databases: Path) -> None:
+    for database in _ESCAPES:
+        result = galton_cli(
+            "fit", "--db", database, "--sql", "CREATE TABLE q(a)", "-t", "y", cwd=databases
+        )
+        assert_user_error(result, database)
 
 
 # --- stops ---------------------------------------------------------------------------

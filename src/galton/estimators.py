@@ -1946,7 +1946,8 @@ class NeuralRegressor(_Estimator):
             f"{hist['train_loss'][-1]:.6g}"
             + (f"   validation best {min(hist['val_loss']):.6g}" if hist["val_loss"] else ""),
             "-" * 72,
-            f"Training RMSE: {self.metrics_['rmse']:.6g}   MAE: {self.metrics_['mae']:.6g}   "
+            f"Training RMSE: {self.metrics_['rmse']:.6g}   "
+            f"MAE: {self.metrics_.get('mae', math.nan):.6g}   "
             f"R-squared: {self.metrics_['r2']:.6f}",
         ]
         if "val_rmse" in self.metrics_:

@@ -71,20 +71,21 @@ def apply_missing_policy(
     """
     if policy not in MISSING_POLICIES:
         raise DataError(f"missing-value policy must be one of {MISSING_POLICIES}, got {policy!r}")
-    frame = X.assign(**{"\0target": y.to_numpy()})
-    counts = {str(c): int(n) for c, n in frame.isna().sum().items() if n}
+    # counted column by column: no copy of a wide table with the target appended
+    counts = {str(c): int(n) for c, n in X.isna().sum().items() if n}
+    missing_target = y.isna().to_numpy()
+    if missing_target.any():
+        counts[str(y.name)] = int(missing_target.sum())
     if not counts:
         return X, y
     if policy == "error":
-        parts = [
-            f"'{c if c != chr(0) + 'target' else y.name}' ({n} row{'s' if n > 1 else ''})"
-            for c, n in counts.items()
-        ]
+        parts = [f"'{c}' ({n} row{'s' if n > 1 else ''})" for c, n in counts.items()]
         raise DataError(
             f"{source}: missing values (NaN) in column {', '.join(parts)}; {_MISSING_HINT}"
         )
-    keep = frame.notna().all(axis=1) if policy == "drop" else y.notna()
-    keep = keep.to_numpy()
+    keep = ~missing_target
+    if policy == "drop":
+        keep &= X.notna().all(axis=1).to_numpy()
     if not keep.any():
         raise DataError(f"{source}: every row has a missing value")
     return X.loc[keep], y.loc[keep]
