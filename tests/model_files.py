@@ -33,3 +33,21 @@ def write_raw(
         meta.pop("signature", None)
         meta["checksum"] = _checksum(meta, arrays)
     save_file(arrays, str(path), metadata={"galton": json.dumps(meta)})
+
+
+def checkpoint_state(params: list[np.ndarray], **changes: Any) -> dict[str, Any]:
+    """A complete minibatch checkpoint state for ``params`` (the training loop's fields),
+    with ``changes`` applied."""
+    state = {
+        "solver": "minibatch",
+        "epoch": 1,
+        "best": 1.0,
+        "since_best": 0,
+        "best_epoch": 1,
+        "history": {"train_loss": [1.0, 0.9]},
+        "events": [],
+        "params": params,
+        "best_params": params,
+        "optimizer": {},
+    }
+    return {**state, **changes}

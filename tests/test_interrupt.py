@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from model_files import checkpoint_state
 
 import galton
 
@@ -108,19 +109,9 @@ def test_resume_refuses_other_data_and_settings(tmp_path: Path) -> None:
 
     model = galton.NeuralRegressor(hidden=(4,), solver="adam", max_epochs=3, seed=0)
     model.fit("yacht", "residuary_resistance")
-    state = {
-        "solver": "minibatch",
-        "epoch": 1,
-        "best": 1.0,
-        "since_best": 0,
-        "best_epoch": 1,
-        "history": {"train_loss": [1.0, 0.9]},
-        "events": [],
-        "params": model.params_,
-        "best_params": model.params_,
-        "optimizer": {},
-    }
-    write_checkpoint(tmp_path / "c", state, {"fingerprint": "other", "estimator": {}})
+    write_checkpoint(
+        tmp_path / "c", checkpoint_state(model.params_), {"fingerprint": "other", "estimator": {}}
+    )
     with pytest.raises(galton.DataError, match="other data"):
         model.fit("yacht", "residuary_resistance", resume=tmp_path / "c")
     with pytest.raises(galton.ModelFileError, match="not a galton training checkpoint"):

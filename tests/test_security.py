@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from model_files import read_raw, write_raw
+from model_files import checkpoint_state, read_raw, write_raw
 from test_cli import assert_user_error, galton_cli
 
 import galton
@@ -420,7 +420,7 @@ def test_ctrl_c_stops_the_default_solver_within_seconds(tmp_path: Path) -> None:
 
 
 def test_a_hostile_checkpoint_is_refused_with_one_line(tmp_path: Path) -> None:
-    from galton.training.checkpoint import write_checkpoint
+    from galton.training.checkpoint import read_checkpoint, write_checkpoint
 
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(80, 2)), rng.normal(size=80)
@@ -428,23 +428,17 @@ def test_a_hostile_checkpoint_is_refused_with_one_line(tmp_path: Path) -> None:
     model = galton.NeuralRegressor(**settings)
     with pytest.raises(galton.ModelFileError):
         model.fit(X, y, resume=tmp_path / "missing.ckpt")
-    good = {
-        "solver": "minibatch",
-        "epoch": 1,
-        "best": 1.0,
-        "since_best": 0,
-        "best_epoch": 1,
-        "history": {"train_loss": [1.0, 0.9]},
-        "events": [],
-        "lr_scale": 1.0,
-        "halvings": 0,
-        "rng": {"bit_generator": "PCG64"},
-        "optimizer": {"m": np.zeros(3)},
-        "params": [np.zeros((2, 3)), np.zeros(3), np.zeros((3, 1)), np.zeros(1)],
-    }
+    shapes = [(2, 3), (3,), (3, 1), (1,)]
+    good = checkpoint_state(
+        [np.zeros(shape) for shape in shapes],
+        optimizer={"m": np.zeros(3)},
+        rng=np.random.default_rng(0).bit_generator.state,
+    )
+    write_checkpoint(tmp_path / "good.ckpt", good, {})
+    assert read_checkpoint(tmp_path / "good.ckpt", shapes)[0]["epoch"] == 1  # the control
     bad_states = [
         {**good, "params": [np.zeros((5, 5))] * 4},  # shapes of another network
-        {**good, "params": [np.full((2, 3), np.nan), np.zeros(3), np.zeros((3, 1)), np.zeros(1)]},
+        {**good, "params": [np.full(shape, np.nan) for shape in shapes]},
         {**good, "epoch": "five"},
         {**good, "optimizer": {"m": np.zeros(10**4)}},
     ]
