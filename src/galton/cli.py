@@ -916,14 +916,14 @@ def main(argv: list[str] | None = None) -> None:
     try:
         app(args=argv, standalone_mode=False)
     except _Terminated:
-        _echo("galton: terminated", err=True)
+        _echo("galton: stopped by SIGTERM (no file is left half-written)", err=True)
         sys.exit(143)
     except TrainingInterrupted as exc:
         hint = f"; continue with the same command and --resume {exc.checkpoint}"
         _echo(f"galton: {exc}{hint if exc.checkpoint else ''}", err=True)
         sys.exit(128 + (exc.signal_number or 2))
     except KeyboardInterrupt:
-        _echo("galton: interrupted", err=True)
+        _echo("galton: stopped by Ctrl-C (no file is left half-written)", err=True)
         sys.exit(130)
     except GaltonError as exc:
         _echo(f"galton: error: {exc}", err=True)
