@@ -28,8 +28,9 @@ from galton.data.preprocess import (
     numeric_column,
 )
 from galton.errors import DataError, ParameterError
-from galton.estimators import LinearRegression, NeuralRegressor, regression_metrics
+from galton.estimators import LinearRegression, NeuralRegressor
 from galton.exact.distributions import f_sf, t_ppf, t_sf
+from galton.metrics import regression_metrics
 from galton.training.progress import task_progress
 
 MODELS = ("linear", "neuron", "network")

@@ -21,7 +21,8 @@ import pandas as pd
 from galton.atomic import atomic_write
 from galton.comparison import LABELS, Comparison
 from galton.errors import GaltonError
-from galton.estimators import LinearRegression, NeuralRegressor, regression_metrics
+from galton.estimators import LinearRegression, NeuralRegressor
+from galton.metrics import regression_metrics
 from galton.report import figures
 
 KNOCKOUT_FRACTIONS = [0.0, 0.1, 0.25, 0.5]

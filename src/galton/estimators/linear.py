@@ -1,0 +1,496 @@
+"""LinearRegression: exact least squares with the full statistics."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+
+from galton.data.chunks import DEFAULT_CHUNK_ROWS, iter_chunks
+from galton.data.loading import describe_source
+from galton.data.preprocess import (
+    MISSING_POLICIES,
+)
+from galton.errors import (
+    DataError,
+    ParameterError,
+)
+from galton.estimators.base import (
+    AliasedColumnsWarning,
+    PredictionInterval,
+    _check,
+    _check_engine,
+    _Estimator,
+    _require_finite,
+)
+from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
+from galton.exact.distributions import t_ppf
+from galton.exact.qr_summary import QRSummary
+from galton.exact.results import OLSResults
+from galton.exact.solver import solve_by_normal_equations
+from galton.metrics import regression_metrics
+
+#: Streamed and updated fits solve in float64 QR: above this condition number they warn
+#: that fewer than 10 digits remain (the in-memory fit switches to extended precision).
+STREAM_CONDITION_WARNING = 1e6
+
+
+class LinearRegression(_Estimator):
+    """Exact least squares with the full statistics.
+
+    Parameters
+    ----------
+    fit_intercept : bool
+        Include an intercept column.
+    degree : int
+        Raw-power polynomial degree in every numeric feature (1: a plain linear model).
+        Powers are formed exactly by the extended-precision solver.
+    solver : {"auto", "cholesky", "qr", "extended"}
+        ``auto`` measures the condition number: for large well-conditioned problems the
+        normal equations (Gram matrix in row chunks, Cholesky, one corrected semi-normal
+        equations step: about the time of one ``X.T @ X``, no copy of a numeric array);
+        exact cross-products solved in mpmath for ill-conditioned or tiny ones; float64
+        pivoted QR otherwise. ``qr`` and ``extended`` force one path; ``cholesky`` uses the
+        normal equations at any size unless the design is rank deficient or its scaled
+        condition number exceeds 1e6 (then QR).
+    rank_tol : float, optional
+        Relative tolerance on the pivoted QR diagonal for the rank; ``max(n, p) * eps``.
+    missing : {"error", "drop", "mean", "median"}
+        What to do with missing values.
+    categories : dict of str to list, optional
+        Levels of text columns, when they should not be learned from the training rows.
+    formula : str, optional
+        ``"y ~ a + I(b**0.5) + C(region)"`` (formulaic syntax): the design and target come
+        from the formula, ``fit`` takes only the table, and ``- 1`` drops the intercept.
+    engine : {"local", "dask"}
+        ``dask``: ``fit(data, target)`` reads a dask DataFrame or Parquet/CSV files as
+        partitions on a Dask cluster and solves by a tree of QR merges of per-partition
+        factors (``galton.distributed``), equal to the in-memory fit; ``sample_weight``
+        then names a weight column.
+    scheduler : str, optional
+        Address of the Dask scheduler (``tcp://host:8786``); default: a ``LocalCluster``
+        started for the fit, one worker process per core.
+    """
+
+    _kind = "linear"
+
+    def __init__(
+        self,
+        fit_intercept: bool = True,
+        degree: int = 1,
+        solver: str = "auto",
+        rank_tol: float | None = None,
+        missing: str = "error",
+        categories: dict[str, list] | None = None,
+        formula: str | None = None,
+        engine: str = "local",
+        scheduler: str | None = None,
+    ) -> None:
+        self.fit_intercept = fit_intercept
+        self.degree = degree
+        self.solver = solver
+        self.rank_tol = rank_tol
+        self.missing = missing
+        self.categories = categories
+        self.formula = formula
+        self.engine = engine
+        self.scheduler = scheduler
+
+    def _validate(self) -> None:
+        name = type(self).__name__
+        _check(
+            name,
+            "fit_intercept",
+            self.fit_intercept,
+            isinstance(self.fit_intercept, bool),
+            "a bool",
+        )
+        _check(
+            name,
+            "degree",
+            self.degree,
+            isinstance(self.degree, int)
+            and not isinstance(self.degree, bool)
+            and 1 <= self.degree <= 30,
+            "an int in [1, 30]",
+        )
+        _check(
+            name,
+            "solver",
+            self.solver,
+            self.solver in ("auto", "cholesky", "qr", "extended"),
+            "a str among {'auto', 'cholesky', 'qr', 'extended'}",
+        )
+        _check(
+            name,
+            "rank_tol",
+            self.rank_tol,
+            self.rank_tol is None or (isinstance(self.rank_tol, float) and 0 < self.rank_tol < 1),
+            "None or a float in (0, 1)",
+        )
+        _check(
+            name,
+            "missing",
+            self.missing,
+            self.missing in MISSING_POLICIES,
+            f"a str among {set(MISSING_POLICIES)}",
+        )
+        _check_engine(name, self.engine, self.scheduler)
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
+        """Fit by least squares (weighted with ``sample_weight``).
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+        y : array of shape (n,), or the target column's name when ``X`` is a table
+        sample_weight : array of shape (n,), optional
+        """
+        self._validate()
+        start = time.perf_counter()
+        if self.engine == "dask":
+            self._fit_dask(X, y, sample_weight, start)
+            return self
+        solution = None
+        plain = self._plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
+        if plain is not None:  # large numeric arrays: the fast path, never copying X
+            X_arr, y_arr, w = plain
+            self.terms_ = polynomial_terms(X_arr.shape[1], self.degree, self.fit_intercept)
+            solution = solve_by_normal_equations(
+                X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol
+            )
+        if solution is None:  # tables, odd values, ill conditioning: the careful path
+            X_arr, y_arr, w = self._training_data(X, y, sample_weight)
+            intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
+            self.terms_ = polynomial_terms(
+                X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
+            )
+            solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
+        self.n_samples_ = int(len(y_arr))
+        log_w = float(np.sum(np.log(w))) if w is not None else 0.0
+        self._set_results(solution, log_w)
+        # the solver's factor stands for these rows in later updates (see qr_summary)
+        self.qr_summary_ = None
+        if solution.factor is not None:
+            summary = QRSummary.anchored(solution.factor, solution.coef, solution.rss, y_arr, w)
+            self.qr_summary_ = summary if np.isfinite(summary.r).all() else None
+        self.fit_seconds_ = time.perf_counter() - start
+        self.metrics_ = solution.fit_metrics or regression_metrics(
+            y_arr, self._predict_design(X_arr)
+        )
+        self._warn_aliased(solution)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
+        """Add rows to a fitted model: an exact update, equal to a refit on all the rows.
+
+        The first call (on an unfitted model) is ``fit``. Later calls merge the new rows
+        into the model's triangular factor by one QR (``galton.exact.qr_summary``), so
+        coefficients and every statistic are those of least squares on old plus new
+        rows, to float64 QR accuracy, without the old rows.
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+            New rows, with the columns the model was trained on.
+        y : array of shape (n,) or str, optional
+            Their target; by default the model's target column of ``X``.
+        sample_weight : array of shape (n,), optional
+        """
+        if not hasattr(self, "preprocessor_"):
+            return self.fit(X, y, sample_weight)
+        summary = self._updatable_summary()
+        start = time.perf_counter()
+        X_arr, y_arr, w = self._new_rows(X, y, sample_weight)
+        summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        self._fit_summary(summary, start)
+        return self
+
+    def _updatable_summary(self) -> QRSummary:
+        """The factor new rows merge into, or the reason there is none."""
+        self._require_fitted()
+        if getattr(self, "qr_summary_", None) is None:
+            raise ParameterError(
+                "this model keeps no factor to update (values beyond float64's range, or a "
+                "file from an older galton): refit on all the rows"
+            )
+        return self.qr_summary_
+
+    def update_stream(
+        self, source: Any, target: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS
+    ) -> LinearRegression:
+        """``partial_fit`` with new rows read in chunks (any stream source): memory is one
+        chunk, whatever the number of new rows; one solve at the end."""
+        summary = self._updatable_summary()
+        start = time.perf_counter()
+        for chunk in iter_chunks(source, chunk_rows):
+            X_arr, y_arr, _ = self._new_rows(
+                chunk.frame, target, source=chunk.source, first_row=chunk.first_row
+            )
+            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr)
+        self._fit_summary(summary, start)
+        return self
+
+    def fit_stream(
+        self,
+        source: Any,
+        target: str,
+        sample_weight: str | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        features: list[str] | None = None,
+    ) -> LinearRegression:
+        """Exact least squares in one pass over chunks of rows, in bounded memory.
+
+        Each chunk's weighted design is merged into a triangular factor by one QR (TSQR,
+        ``galton.exact.qr_summary``): memory is one chunk plus a (p+1) x (p+1) matrix
+        whatever the number of rows, and coefficients equal the in-memory fit to about
+        ``condition number * 1e-16`` relative. The full statistics follow; the training
+        MAE, which needs the final coefficients, is not computed (one pass).
+
+        Parameters
+        ----------
+        source : path, directory, glob pattern, list of those, DataFrame or iterable of
+            DataFrames (see ``galton.data.chunks``)
+        target : str
+            The target column.
+        sample_weight : str, optional
+            A column of positive weights.
+        chunk_rows : int
+            Rows read at a time.
+        features : list of str, optional
+            Feature columns (default: every column but the target and weights).
+        """
+        self._validate()
+        _check(
+            type(self).__name__,
+            "solver",
+            self.solver,
+            self.solver in ("auto", "qr"),
+            "'auto' or 'qr' for a streamed fit (it solves by QR)",
+        )
+        _check(
+            "fit_stream",
+            "chunk_rows",
+            chunk_rows,
+            isinstance(chunk_rows, int) and chunk_rows > 0,
+            "a positive int",
+        )
+        start = time.perf_counter()
+        summary = None
+        for X_arr, y_arr, w in self._stream_rows(
+            source, target, sample_weight, chunk_rows, features
+        ):
+            if summary is None:
+                self.terms_ = polynomial_terms(
+                    X_arr.shape[1], self.degree, self.fit_intercept, self.preprocessor_.powered_
+                )
+                summary = QRSummary.empty(len(self.terms_))
+            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
+        if summary is None or summary.nobs < 2:
+            raise DataError(f"{describe_source(source)}: fewer than 2 rows to fit")
+        self._fit_summary(summary, start)
+        return self
+
+    def _fit_dask(self, source: Any, target: Any, weight: Any, start: float) -> None:
+        """``fit`` with ``engine="dask"``: a reduction of per-partition factors."""
+        from galton import distributed
+
+        if not isinstance(weight, str | None):
+            raise ParameterError("with engine='dask', sample_weight names a weight column")
+        with distributed.dask_client(self.scheduler) as client:
+            frame = distributed.dask_frame(source)
+            plan = self._partition_plan(distributed.first_partition(frame), target, weight)
+            self.terms_ = polynomial_terms(
+                len(self.feature_names_),
+                self.degree,
+                self.fit_intercept,
+                self.preprocessor_.powered_,
+            )
+            summary, rows_read = distributed.least_squares_summary(client, frame, plan, self.terms_)
+            self.distributed_ = distributed.fit_record(
+                client, source, frame, rows_read, summary.nobs
+            )
+        self._fit_summary(summary, start)
+
+    def _fit_summary(self, summary: QRSummary, start: float) -> None:
+        """Results, metrics and warnings from a merged factor (streams and updates)."""
+        solution = summary.solve(self.rank_tol)
+        self.n_samples_ = summary.nobs
+        self._set_results(solution, summary.log_w)
+        self.qr_summary_ = summary
+        self.metrics_ = solution.fit_metrics
+        self.fit_seconds_ = time.perf_counter() - start
+        if solution.scaled_condition_number > STREAM_CONDITION_WARNING:
+            warnings.warn(
+                f"condition number {solution.scaled_condition_number:.3g}: a float64 QR fit "
+                f"keeps about {16 - math.log10(solution.scaled_condition_number):.0f} digits; "
+                "the in-memory fit uses exact extended precision for such designs",
+                UserWarning,
+                stacklevel=3,
+            )
+        self._warn_aliased(solution)
+
+    def _warn_aliased(self, solution: LstsqSolution) -> None:
+        if solution.aliased.any():
+            warnings.warn(
+                f"aliased columns not estimated: {', '.join(self.aliased_)} "
+                f"(rank {solution.rank} of {len(self.terms_)})",
+                AliasedColumnsWarning,
+                stacklevel=3,
+            )
+
+    def _set_results(self, solution: LstsqSolution, log_weights_sum: float) -> None:
+        names = [t.name(self.feature_names_) for t in self.terms_]
+        has_intercept = any(t.column is None for t in self.terms_)
+        self.results_ = OLSResults(solution, names, self.n_samples_, has_intercept, log_weights_sum)
+        r = self.results_
+        self.term_names_ = names
+        self.params_ = r.params
+        start = 1 if has_intercept else 0
+        self.intercept_ = float(r.params[0]) if has_intercept else 0.0
+        self.coef_ = r.params[start:]
+        self.bse_ = r.bse
+        self.tvalues_ = r.tvalues
+        self.pvalues_ = r.pvalues
+        self.rsquared_ = r.rsquared
+        self.rsquared_adj_ = r.rsquared_adj
+        self.fvalue_ = r.fvalue
+        self.f_pvalue_ = r.f_pvalue
+        self.llf_ = r.llf
+        self.aic_ = r.aic
+        self.bic_ = r.bic
+        self.resid_std_err_ = r.resid_std_err
+        self.condition_number_ = solution.condition_number
+        self.rank_ = solution.rank
+        self.rank_tol_ = solution.rank_tol
+        self.aliased_ = [n for n, a in zip(names, solution.aliased, strict=True) if a]
+        self.solver_ = solution.method
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
+        self._require_fitted()
+        return self.results_.conf_int(alpha)
+
+    def summary(self) -> str:
+        """A coefficient table with R-squared, F, log-likelihood, AIC/BIC and conditioning."""
+        self._require_fitted()
+        return self.results_.summary(target=self.target_name_)
+
+    def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
+        design = build_design(X_arr, self.terms_)
+        return design @ np.nan_to_num(self.params_, nan=0.0)
+
+    def _point(self, X: Any) -> np.ndarray:
+        return self._predict_design(self._inputs(X))
+
+    def predict(
+        self,
+        X: Any,
+        interval: str | float | None = None,
+        level: float = 0.95,
+        return_std: bool = False,
+    ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray]:
+        """Predictions of shape (n,), a ``PredictionInterval``, or ``(mean, std)``.
+
+        Parameters
+        ----------
+        X : array of shape (n, k), table, path or dataset name
+        interval : {None, "confidence", "prediction"} or float
+            ``confidence`` bounds the mean response, ``prediction`` a new observation
+            (of unit weight); a float is a prediction interval at that level (exact,
+            from Student's t).
+        level : float
+            Coverage of the interval.
+        return_std : bool
+            Also return the standard deviation (n,) of a new observation: the residual
+            scale and the estimate's own uncertainty, ``s * sqrt(1 + x' (X'X)^-1 x)``.
+        """
+        X_arr = self._inputs(X)
+        with np.errstate(all="ignore"):
+            pred = _require_finite(self._predict_design(X_arr), "the model predicts")
+        if return_std:
+            if interval is not None:
+                raise ParameterError("predict: give interval or return_std, not both")
+            interval = "prediction"
+        elif interval is None:
+            return pred
+        if isinstance(interval, float):
+            interval, level = "prediction", interval
+        _check(
+            "predict",
+            "interval",
+            interval,
+            interval in ("confidence", "prediction"),
+            "None, 'confidence', 'prediction' or a float level",
+        )
+        _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
+        r, sol = self.results_, self.results_.solution
+        kept = ~sol.aliased
+        # in the solver's power-of-two scaled units, so extreme magnitudes stay finite
+        design = build_design(X_arr, self.terms_)[:, kept] * sol.col_scale[kept]
+        cov = sol.cov_scaled[np.ix_(kept, kept)]
+        var_mean = r.scale_scaled * np.einsum("ij,jk,ik->i", design, cov, design)
+        var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
+        if return_std:
+            return pred, np.sqrt(var) / sol.y_scale
+        q = t_ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
+        half = q * np.sqrt(var) / sol.y_scale
+        return PredictionInterval(pred, pred - half, pred + half)
+
+    def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        sol = self.results_.solution
+        meta = {
+            **self._common_state(),
+            "terms": [[t.column, t.power] for t in self.terms_],
+            "solution": {
+                "y_scale": sol.y_scale,
+                "rss_scaled": sol.rss_scaled,
+                "tss_scaled": sol.tss_scaled,
+                "yy_scaled": sol.yy_scaled,
+                "rank": sol.rank,
+                "rank_tol": sol.rank_tol,
+                "condition_number": sol.condition_number,
+                "scaled_condition_number": sol.scaled_condition_number,
+                "method": sol.method,
+                "precision_bits": sol.precision_bits,
+            },
+            "log_weights_sum": self.results_.log_weights_sum,
+        }
+        arrays = {
+            "coef": sol.coef,
+            "cov_scaled": sol.cov_scaled,
+            "col_scale": sol.col_scale,
+            "aliased": sol.aliased.astype(np.uint8),
+        }
+        summary = getattr(self, "qr_summary_", None)
+        if summary is not None:  # what `galton update` merges new rows into
+            arrays["qr_r"] = summary.r
+            meta["qr_summary"] = {
+                "nobs": summary.nobs,
+                "wsum": summary.wsum,
+                "wmean": summary.wmean,
+                "wm2": summary.wm2,
+                "log_w": summary.log_w,
+            }
+        return meta, arrays
+
+    @classmethod
+    def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
+        model = cls(**meta["params"])
+        model._restore_common(meta)
+        model.terms_ = [Term(c, p) for c, p in meta["terms"]]
+        s = meta["solution"]
+        solution = LstsqSolution(
+            coef=arrays["coef"],
+            cov_scaled=arrays["cov_scaled"],
+            col_scale=arrays["col_scale"],
+            aliased=arrays["aliased"].astype(bool),
+            **s,
+        )
+        model._set_results(solution, meta["log_weights_sum"])
+        sums = meta.get("qr_summary")  # absent in files from before updates
+        model.qr_summary_ = QRSummary(arrays["qr_r"], **sums) if sums else None
+        return model
