@@ -187,14 +187,14 @@ def _check_call(formula: str, node: ast.Call, names: set[str]) -> None:
         _check_node(formula, keyword.value, names, numeric=False)
 
 
-def _only_columns(formula: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """The columns the formula reads, so formulaic can resolve no other name."""
+def _require_columns(formula: str, frame: pd.DataFrame, source: str) -> None:
+    """Check ``formula`` and that every name it reads is a column of ``frame``, so
+    formulaic can resolve no other name."""
     columns = {str(c) for c in frame.columns}
     names = check_formula(formula, sorted(columns))
     missing = sorted(n for n in names if n not in columns)
     if missing:
         raise DataError(f"{source}: formula '{formula}': no column {missing[0]!r}")
-    return frame
 
 
 def _jsonable(value: Any) -> Any:
@@ -251,7 +251,7 @@ class FormulaDesign:
     def fit(self, frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.Series]:
         """Evaluate the formula on ``frame``; returns the design (n, k) and the target (n,)."""
         formulaic = _formulaic()
-        frame = _only_columns(self.formula, frame, source)
+        _require_columns(self.formula, frame, source)
         lhs_text = self.formula.split("~", 1)[0].strip()
         try:
             matrices = formulaic.model_matrix(self.formula, frame, na_action="ignore", context={})
@@ -286,9 +286,9 @@ class FormulaDesign:
         formulaic = _formulaic()
         from formulaic.parser.types import Factor
 
-        check_formula(self.formula)
-        check_formula(f"~ {self.rhs_}")
-        _only_columns(f"~ {self.rhs_}", frame, source)
+        # the formula was checked when it was fitted or loaded; the terms are checked
+        # against these rows' columns once more (formulaic must resolve no other name)
+        _require_columns(f"~ {self.rhs_}", frame, source)
         # formulaic adds its own objects to the states it is given: hand it copies
         state = {k: (Factor.Kind(kind), dict(info)) for k, (kind, info) in self.state_.items()}
         used = copy.deepcopy(self.transform_state_ or {})
