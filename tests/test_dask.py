@@ -153,7 +153,7 @@ def _scattered(client, X: np.ndarray, y: np.ndarray, cuts: list[int]):
 @pytest.mark.parametrize("optimizer", ["adam", "lbfgs"])
 def test_data_parallel_training_equals_one_process(cluster, optimizer: str) -> None:
     """The same start and batches: the summed partition gradients take the same steps."""
-    from galton.backends import numpy_engine
+    from galton.backends import dask_engine, get_backend
     from galton.backends.common import init_params
     from galton.spec import NetworkSpec, TrainConfig
     from galton.training import train
@@ -173,9 +173,9 @@ def test_data_parallel_training_equals_one_process(cluster, optimizer: str) -> N
         early_stopping=False,
         seed=3,
     )
-    alone = train(numpy_engine, net, start, cfg, X, y, progress=False)
+    alone = train(get_backend("numpy"), net, start, cfg, X, y, progress=False)
     rows = _scattered(client, X, y, [100, 350, 351])
-    together = train(distributed.DaskEngine, net, start, cfg, rows, None, progress=False)
+    together = train(dask_engine.ENGINE, net, start, cfg, rows, None, progress=False)
     for a, b in zip(together.params, alone.params, strict=True):
         assert relative(a, b) < 1e-9
     assert together.history["train_loss"] == pytest.approx(alone.history["train_loss"], rel=1e-9)

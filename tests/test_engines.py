@@ -41,13 +41,13 @@ def test_registry_lists_the_five_engines() -> None:
 @pytest.mark.parametrize("engine", ENGINES)
 def test_engine_imports(engine: str) -> None:
     assert unavailable_reason(engine) is None
-    assert engine == get_backend(engine).NAME
+    assert engine == get_backend(engine).name
 
 
 def test_aliases_and_unknown_names() -> None:
     assert canonical_name("theano") == "pytensor"
     assert canonical_name("PyTorch") == "torch"
-    assert get_backend("theano").NAME == "pytensor"
+    assert get_backend("theano").name == "pytensor"
     with pytest.raises(galton.BackendUnavailableError, match="unknown backend 'caffe'"):
         canonical_name("caffe")
 

@@ -9,8 +9,8 @@ of the source, so a fit never silently loses rows.
 
 Networks train data-parallel: each partition is standardised once on its worker and stays
 there; every optimizer step asks the workers for their partitions' gradients on the
-step's rows, sums them and updates the parameters on the client (``DaskTrainer``), inside
-the same training loop as every engine.
+step's rows, sums them and updates the parameters on the client
+(``galton.backends.dask_engine``), inside the same training loop as every engine.
 
 dask and distributed are imported here only, on first use.
 """
@@ -27,14 +27,13 @@ import numpy as np
 import pandas as pd
 
 from galton.backends import numpy_engine
-from galton.backends.common import add_penalty
 from galton.data.chunks import is_pattern, stream_files
 from galton.data.loading import describe_source, split_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
 from galton.errors import DataError, GaltonError
 from galton.exact import Term, build_design
 from galton.exact.qr_summary import QRSummary
-from galton.spec import NetworkSpec, TrainConfig
+from galton.spec import NetworkSpec
 from galton.training.stream_loop import RunningMoments
 
 #: A fit retries a task this many times after errors (lost workers are handled by Dask's
@@ -312,24 +311,6 @@ def prepare_rows(
     return rows, how, X_val, y_val, int(rows_read)
 
 
-def _partition_objective(
-    prepared: dict[str, np.ndarray],
-    params: list[np.ndarray],
-    net: NetworkSpec,
-    cfg: TrainConfig,
-    rows: np.ndarray | None,
-) -> tuple[float, list[np.ndarray], int]:
-    """Summed loss and gradients of the data term over a partition's rows ``rows`` (all
-    when None), with the row count (runs on a worker, with the NumPy engine's maths)."""
-    X, y = prepared["X"], prepared["y"]
-    if rows is not None:
-        X, y = X[rows], y[rows]
-    if len(y) == 0:
-        return 0.0, [np.zeros_like(p) for p in params], 0
-    loss, grads = numpy_engine.objective(net, cfg, params, X, y)  # means over the rows
-    return loss * len(y), [g * len(y) for g in grads], len(y)
-
-
 def _partition_errors(
     prepared: dict[str, np.ndarray], params: list[np.ndarray], net: NetworkSpec, dtype: str
 ) -> tuple[float, float, int]:
@@ -354,62 +335,3 @@ def training_errors(
     if counted != len(rows):
         raise GaltonError(f"{counted} training rows left on the cluster of {len(rows)}")
     return sum(s for s, _, _ in sums), sum(a for _, a, _ in sums)
-
-
-class DaskTrainer(numpy_engine.NumpyTrainer):
-    """The ``Trainer`` protocol with the rows on Dask workers: every gradient is the sum of
-    the partitions' gradients, computed where they live; the optimizer's step, its state
-    and the parameters stay on the client, exactly as the NumPy engine keeps them (this
-    class is that trainer with its data term computed on the cluster). The same batches
-    give the same steps as the NumPy engine in one process (up to the order of sums)."""
-
-    def __init__(
-        self, net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, rows: PartitionedRows
-    ) -> None:
-        if cfg.dtype != "float64":
-            raise GaltonError("engine='dask' trains in float64")
-        self.rows = rows
-        self._bind_state(net, params, cfg)
-
-    def _on_partitions(
-        self, params: list[np.ndarray], rows: list[np.ndarray | None]
-    ) -> tuple[float, list[np.ndarray]]:
-        """Mean data loss and gradients over the given rows of each partition (all of a
-        partition's rows for None)."""
-        client = self.rows.client
-        futures = [
-            client.submit(
-                _partition_objective, f, params, self.net, self.cfg, r, retries=TASK_RETRIES
-            )
-            for f, r in zip(self.rows.parts, rows, strict=True)
-            if r is None or len(r)
-        ]
-        parts = client.gather(futures)
-        count = sum(n for _, _, n in parts)
-        loss = sum(part_loss for part_loss, _, _ in parts) / count
-        grads = [sum(g[i] for _, g, _ in parts) / count for i in range(len(params))]
-        return float(loss), grads
-
-    def _batch_objective(self, batch: np.ndarray) -> tuple[float, list[np.ndarray]]:
-        part = np.searchsorted(self.rows.offsets, batch, side="right") - 1
-        rows = [batch[part == k] - self.rows.offsets[k] for k in range(len(self.rows.parts))]
-        return self._on_partitions(self.params, rows)
-
-    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
-        loss, grads = self._on_partitions(params, [None] * len(self.rows.parts))
-        return add_penalty(loss, grads, params, self.cfg.weight_decay)
-
-    def evaluate(self, X: Any, y: Any) -> float:
-        if isinstance(X, PartitionedRows):
-            return self._on_partitions(self.get_params(), [None] * len(X.parts))[0]
-        return super().evaluate(X, y)  # held-out rows on the client
-
-
-class DaskEngine:
-    """Stands in for an engine module in ``galton.training.train``."""
-
-    @staticmethod
-    def make_trainer(
-        net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: Any, y: Any
-    ) -> DaskTrainer:
-        return DaskTrainer(net, params, cfg, X)

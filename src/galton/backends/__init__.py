@@ -1,7 +1,8 @@
 """The engine registry: names, aliases, lazy import and availability.
 
-Each engine is one module exposing ``NAME``, ``FRAMEWORK``, ``make_trainer`` and
-``predict``; heavy frameworks are imported only when the engine is first used.
+Each engine is one module whose ``ENGINE`` is a ``galton.backends.base.Engine`` (its
+trainer class and ``predict``); heavy frameworks are imported only when the engine is
+first used.
 """
 
 from __future__ import annotations
@@ -9,8 +10,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass
-from types import ModuleType
 
+from galton.backends.base import Engine
 from galton.errors import BackendUnavailableError
 
 
@@ -87,14 +88,14 @@ def unavailable_reason(name: str) -> str | None:
     return None
 
 
-def get_backend(name: str) -> ModuleType:
-    """Import and return the engine module for ``name`` (alias allowed)."""
+def get_backend(name: str) -> Engine:
+    """Import the engine module for ``name`` (alias allowed) and return its ``Engine``."""
     key = canonical_name(name)
     reason = unavailable_reason(key)
     if reason:
         raise BackendUnavailableError(f"backend '{name}' is unavailable: {reason}")
     try:
-        return importlib.import_module(ENGINES[key].module)
+        return importlib.import_module(ENGINES[key].module).ENGINE
     except ImportError as exc:
         raise BackendUnavailableError(
             f"backend '{name}' failed to import ({exc}); reinstall with: {ENGINES[key].install}"

@@ -1,9 +1,10 @@
-"""Pieces every engine shares: parameter initialisation and the trainer contract."""
+"""Arithmetic every engine shares: initialisation, the Gaussian loss, optimizer updates,
+parameter layouts (the engine contract itself is ``galton.backends.base``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -158,57 +159,3 @@ def decay_vector(shapes: list[tuple[int, ...]], weight_decay: float) -> np.ndarr
             for i, s in enumerate(shapes)
         ]
     )
-
-
-def epoch_by_steps(trainer: Trainer, order: np.ndarray, batch_size: int, lr: float) -> float:
-    """One epoch as consecutive ``step`` calls on ``order`` cut into batches.
-
-    Returns the mean of the batch losses weighted by batch size. Engines whose steps are
-    cheap to launch use this; the others fuse the whole epoch into one compiled call.
-    """
-    total = 0.0
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        total += trainer.step(rows, lr) * len(rows)
-    return total / len(order)
-
-
-class Trainer(Protocol):
-    """What the training loop needs from an engine, on data bound at creation.
-
-    Engines implement it over ``X`` of shape (n, d) and ``y`` of shape (n,), both already
-    standardised; parameters cross the boundary as lists of NumPy arrays.
-    """
-
-    def step(self, batch: np.ndarray, lr: float) -> float:
-        """One optimizer step on the rows ``batch``; returns the batch loss before the step."""
-        ...
-
-    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
-        """Steps over ``order`` in batches of ``batch_size`` (the last may be shorter), as
-        ``epoch_by_steps`` does; returns the size-weighted mean batch loss."""
-        ...
-
-    def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
-        """Full-data objective (data loss plus L2 penalty) and its gradient at ``params``."""
-        ...
-
-    def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
-        """Data loss of the current parameters on other data (no penalty)."""
-        ...
-
-    def get_params(self) -> list[np.ndarray]:
-        """Copies of the current parameters in float64."""
-        ...
-
-    def optimizer_state(self) -> dict[str, np.ndarray]:
-        """The optimizer's moments and step count as NumPy arrays (for checkpoints)."""
-        ...
-
-    def load_optimizer_state(self, state: dict[str, np.ndarray]) -> None:
-        """Restore what ``optimizer_state`` returned, so training continues bit for bit."""
-        ...
-
-    def set_params(self, params: list[np.ndarray]) -> None:
-        """Replace the current parameters."""
-        ...

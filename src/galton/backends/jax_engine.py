@@ -15,59 +15,47 @@ jax.config.update("jax_enable_x64", True)
 
 import jax.numpy as jnp  # noqa: E402
 
+from galton.backends.base import (  # noqa: E402
+    BaseTrainer,
+    Engine,
+    Ops,
+    data_loss,
+    forward,
+    l2_penalty,
+)
 from galton.backends.common import (  # noqa: E402
-    gaussian_nll,
     is_weight,
     optimizer_update,
     outputs_as_predictions,
 )
-from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
+from galton.spec import NetworkSpec  # noqa: E402
 
 NAME = "jax"
-FRAMEWORK = "jax"
-
-_ACTIVATIONS = {
-    "relu": jax.nn.relu,
-    "tanh": jnp.tanh,
-    "sigmoid": jax.nn.sigmoid,
-    "silu": jax.nn.silu,
-    "identity": lambda z: z,
-}
-
-
-def _forward(params: tuple, X: jax.Array, activation: str) -> jax.Array:
-    act = _ACTIVATIONS[activation]
-    h = X
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        h = h @ params[2 * layer] + params[2 * layer + 1]
-        if layer < n_layers - 1:
-            h = act(h)
-    return h
-
-
-def _loss(out: jax.Array, y: jax.Array, loss: str, delta: float) -> jax.Array:
-    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
-    if loss == "gaussian":
-        return jnp.mean(gaussian_nll(out, y, jax.nn.softplus, jnp.log))
-    err = out[:, 0] - y
-    if loss == "mse":
-        return jnp.mean(err**2)
-    if loss == "mae":
-        return jnp.mean(jnp.abs(err))
-    small = jnp.abs(err) <= delta
-    return jnp.mean(jnp.where(small, 0.5 * err**2, delta * (jnp.abs(err) - 0.5 * delta)))
+OPS = Ops(
+    activations={
+        "relu": jax.nn.relu,
+        "tanh": jnp.tanh,
+        "sigmoid": jax.nn.sigmoid,
+        "silu": jax.nn.silu,
+        "identity": lambda z: z,
+    },
+    matmul=jnp.matmul,
+    mean=jnp.mean,
+    total=jnp.sum,
+    square=jnp.square,
+    abs=jnp.abs,
+    where=jnp.where,
+    softplus=jax.nn.softplus,
+    log=jnp.log,
+)
 
 
 def _data_loss(params: tuple, X, y, activation: str, loss: str, delta: float) -> jax.Array:
-    return _loss(_forward(params, X, activation), y, loss, delta)
+    return data_loss(OPS, forward(OPS, list(params), X, activation), y, loss, delta)
 
 
 def _objective(params: tuple, X, y, activation: str, loss: str, delta: float, wd: float):
-    value = _data_loss(params, X, y, activation, loss, delta)
-    if wd:
-        value = value + 0.5 * wd * sum(jnp.sum(p * p) for i, p in enumerate(params) if is_weight(i))
-    return value
+    return _data_loss(params, X, y, activation, loss, delta) + l2_penalty(OPS, list(params), wd)
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta", "wd"))
@@ -82,7 +70,7 @@ def _evaluate(params, X, y, activation, loss, delta):
 
 @partial(jax.jit, static_argnames=("activation",))
 def _predict(params, X, activation):
-    return _forward(params, X, activation)
+    return forward(OPS, list(params), X, activation)
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta", "optimizer", "momentum", "wd"))
@@ -120,18 +108,11 @@ def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: st
     return outputs_as_predictions(np.asarray(out))
 
 
-class JaxTrainer:
+class JaxTrainer(BaseTrainer):
     """Immutable state ``(params, m, v, t)`` threaded through a jitted step."""
 
-    def __init__(
-        self,
-        net: NetworkSpec,
-        params: list[np.ndarray],
-        cfg: TrainConfig,
-        X: np.ndarray,
-        y: np.ndarray,
-    ) -> None:
-        self.net, self.cfg = net, cfg
+    def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        net, cfg = self.net, self.cfg
         self.dtype = jnp.dtype(cfg.dtype)
         # committed to the device: jitted steps then run where the data are
         self.device = jax.devices("gpu" if cfg.device == "cuda" else "cpu")[0]
@@ -224,8 +205,4 @@ def has_cuda() -> bool:
         return False
 
 
-def make_trainer(
-    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
-) -> JaxTrainer:
-    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
-    return JaxTrainer(net, params, cfg, X, y)
+ENGINE = Engine(NAME, JaxTrainer, predict, has_cuda, gpu_capable=True)

@@ -27,17 +27,11 @@ with warnings.catch_warnings():  # "could not link to a BLAS": dot products use 
     import pytensor.tensor as pt
     from pytensor.compile.mode import Mode, get_mode
 
-from galton.backends.common import (
-    epoch_by_steps,
-    gaussian_nll,
-    is_weight,
-    optimizer_update,
-    outputs_as_predictions,
-)
+from galton.backends.base import BaseTrainer, Engine, Ops, data_loss, forward, objective
+from galton.backends.common import is_weight, optimizer_update, outputs_as_predictions
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "pytensor"
-FRAMEWORK = "pytensor"
 # Measured (README, "Engines"): the C VM linker compiles a graph in about a second cold and
 # runs the linear neuron as fast as anything; Numba compiles a new graph in 5-20 s the first
 # time on a machine (cached on disk after) but runs a 2x64 MLP epoch 4x faster. So: C VM for
@@ -62,39 +56,28 @@ def _compile(mode: Mode, inputs: Sequence, outputs: Any, updates: list | None = 
         return pytensor.function(list(inputs), outputs, updates=updates, mode=mode)
 
 
-def _activate(z: Any, name: str) -> Any:
-    if name == "relu":
-        return pt.switch(z > 0, z, 0)
-    if name == "tanh":
-        return pt.tanh(z)
-    if name == "sigmoid":
-        return pt.sigmoid(z)
-    if name == "silu":
-        return z * pt.sigmoid(z)
-    return z
-
-
-def _forward(params: list, X: Any, activation: str) -> Any:
-    h = X
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        h = pt.dot(h, params[2 * layer]) + params[2 * layer + 1]
-        if layer < n_layers - 1:
-            h = _activate(h, activation)
-    return h
+OPS = Ops(
+    activations={
+        "relu": lambda z: pt.switch(z > 0, z, 0),
+        "tanh": pt.tanh,
+        "sigmoid": pt.sigmoid,
+        "silu": lambda z: z * pt.sigmoid(z),
+        "identity": lambda z: z,
+    },
+    matmul=pt.dot,
+    mean=pt.mean,
+    total=pt.sum,
+    square=lambda z: z**2,
+    abs=pt.abs,
+    where=pt.switch,
+    softplus=pt.softplus,
+    log=pt.log,
+)
 
 
 def _loss(out: Any, y: Any, loss: str, delta: float) -> Any:
     """Mean loss of outputs ``out`` (n, k) against ``y`` (n,), symbolically."""
-    if loss == "gaussian":
-        return pt.mean(gaussian_nll(out, y, pt.softplus, pt.log))
-    err = out[:, 0] - y
-    if loss == "mse":
-        return pt.mean(err**2)
-    if loss == "mae":
-        return pt.mean(pt.abs(err))
-    small = pt.le(pt.abs(err), delta)
-    return pt.mean(pt.switch(small, 0.5 * err**2, delta * (pt.abs(err) - 0.5 * delta)))
+    return data_loss(OPS, out, y, loss, delta)
 
 
 def _symbolic_params(net: NetworkSpec, dtype: str) -> list:
@@ -108,7 +91,7 @@ def _symbolic_params(net: NetworkSpec, dtype: str) -> list:
 def _predict_function(net: NetworkSpec, dtype: str) -> Any:
     X = pt.matrix("X", dtype=dtype)
     params = _symbolic_params(net, dtype)
-    return _compile(mode_for(net), [X, *params], _forward(params, X, net.activation))
+    return _compile(mode_for(net), [X, *params], forward(OPS, params, X, net.activation))
 
 
 def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
@@ -143,7 +126,7 @@ class _Graphs:
             rows = pt.lvector("rows")
             lr = pt.scalar("lr", dtype=self.dtype)
             loss = _loss(
-                _forward(self.params, self.X[rows], self.net.activation),
+                forward(OPS, self.params, self.X[rows], self.net.activation),
                 self.y[rows],
                 cfg.loss,
                 cfg.huber_delta,
@@ -169,12 +152,7 @@ class _Graphs:
         if self._objective is None:
             cfg = self.cfg
             params = _symbolic_params(self.net, self.dtype)
-            loss = _loss(
-                _forward(params, self.X, self.net.activation), self.y, cfg.loss, cfg.huber_delta
-            )
-            if cfg.weight_decay:
-                penalty = sum(pt.sum(p**2) for i, p in enumerate(params) if is_weight(i))
-                loss = loss + 0.5 * cfg.weight_decay * penalty
+            loss = objective(OPS, self.net, cfg, params, self.X, self.y)
             grads = pytensor.grad(loss, params)
             self._objective = _compile(self.mode, params, [loss, *grads])
         return self._objective
@@ -186,7 +164,7 @@ class _Graphs:
             y = pt.vector("ye", dtype=self.dtype)
             cfg = self.cfg
             loss = _loss(
-                _forward(self.params, X, self.net.activation), y, cfg.loss, cfg.huber_delta
+                forward(OPS, self.params, X, self.net.activation), y, cfg.loss, cfg.huber_delta
             )
             self._evaluate = _compile(self.mode, [X, y], loss)
         return self._evaluate
@@ -197,17 +175,11 @@ def _graphs(net: NetworkSpec, cfg_key: tuple) -> _Graphs:
     return _Graphs(net, TrainConfig(**dict(cfg_key)))
 
 
-class PytensorTrainer:
+class PytensorTrainer(BaseTrainer):
     """Binds data and starting values to the cached shared variables of its configuration."""
 
-    def __init__(
-        self,
-        net: NetworkSpec,
-        params: list[np.ndarray],
-        cfg: TrainConfig,
-        X: np.ndarray,
-        y: np.ndarray,
-    ) -> None:
+    def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        net, cfg = self.net, self.cfg
         key = tuple(
             (k, v)
             for k, v in sorted(cfg.to_dict().items())
@@ -226,9 +198,6 @@ class PytensorTrainer:
     def step(self, batch: np.ndarray, lr: float) -> float:
         rows = np.asarray(batch, dtype=np.int64)
         return float(self.g.step_function()(rows, np.asarray(lr, dtype=self.dtype)))
-
-    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
-        return epoch_by_steps(self, order, batch_size, lr)
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         out = self.g.objective_function()(*[np.asarray(p, dtype=self.dtype) for p in params])
@@ -258,8 +227,4 @@ class PytensorTrainer:
             shared.set_value(np.array(value, dtype=self.dtype))
 
 
-def make_trainer(
-    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
-) -> PytensorTrainer:
-    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
-    return PytensorTrainer(net, params, cfg, X, y)
+ENGINE = Engine(NAME, PytensorTrainer, predict)

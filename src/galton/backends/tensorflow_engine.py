@@ -15,90 +15,57 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from galton.backends.base import (  # noqa: E402
+    BaseTrainer,
+    Engine,
+    Ops,
+    data_loss,
+    forward,
+    objective,
+    predictor,
+)
 from galton.backends.common import (  # noqa: E402
     decay_vector,
     flatten_params,
-    gaussian_nll,
-    is_weight,
     optimizer_update,
-    outputs_as_predictions,
     unflatten_params,
 )
-from galton.spec import NetworkSpec, TrainConfig  # noqa: E402
+from galton.spec import TrainConfig  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")  # each trainer traces its own functions: no retracing notes
 
 NAME = "tensorflow"
-FRAMEWORK = "tensorflow"
-
-_ACTIVATIONS = {
-    "relu": tf.nn.relu,
-    "tanh": tf.tanh,
-    "sigmoid": tf.sigmoid,
-    "silu": tf.nn.silu,
-    "identity": tf.identity,
-}
 _DTYPES = {"float32": tf.float32, "float64": tf.float64}
-
-
-def _forward(params: list, X: tf.Tensor, activation: str) -> tf.Tensor:
-    act = _ACTIVATIONS[activation]
-    h = X
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        h = tf.matmul(h, params[2 * layer]) + params[2 * layer + 1]
-        if layer < n_layers - 1:
-            h = act(h)
-    return h
+OPS = Ops(
+    activations={
+        "relu": tf.nn.relu,
+        "tanh": tf.tanh,
+        "sigmoid": tf.sigmoid,
+        "silu": tf.nn.silu,
+        "identity": tf.identity,
+    },
+    matmul=tf.matmul,
+    mean=tf.reduce_mean,
+    total=tf.reduce_sum,
+    square=tf.square,
+    abs=tf.abs,
+    where=tf.where,
+    softplus=tf.nn.softplus,
+    log=tf.math.log,
+    tensor=lambda a, dtype: tf.constant(a, dtype=_DTYPES[dtype]),
+    to_numpy=lambda t: t.numpy(),
+)
 
 
 def _loss(out: tf.Tensor, y: tf.Tensor, cfg: TrainConfig) -> tf.Tensor:
-    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
-    if cfg.loss == "gaussian":
-        return tf.reduce_mean(gaussian_nll(out, y, tf.nn.softplus, tf.math.log))
-    err = out[:, 0] - y
-    if cfg.loss == "mse":
-        return tf.reduce_mean(tf.square(err))
-    if cfg.loss == "mae":
-        return tf.reduce_mean(tf.abs(err))
-    delta = tf.constant(cfg.huber_delta, dtype=err.dtype)
-    small = tf.abs(err) <= delta
-    return tf.reduce_mean(
-        tf.where(small, 0.5 * tf.square(err), delta * (tf.abs(err) - 0.5 * delta))
-    )
+    return data_loss(OPS, out, y, cfg.loss, cfg.huber_delta)
 
 
-def _penalty(params: list, cfg: TrainConfig) -> tf.Tensor | float:
-    if not cfg.weight_decay:
-        return 0.0
-    return (
-        0.5
-        * cfg.weight_decay
-        * tf.add_n([tf.reduce_sum(tf.square(p)) for i, p in enumerate(params) if is_weight(i)])
-    )
-
-
-def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
-    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
-    tdtype = _DTYPES[dtype]
-    tensors = [tf.constant(np.asarray(p), dtype=tdtype) for p in params]
-    out = _forward(tensors, tf.constant(np.asarray(X), dtype=tdtype), net.activation)
-    return outputs_as_predictions(out.numpy())
-
-
-class TensorflowTrainer:
+class TensorflowTrainer(BaseTrainer):
     """Parameters and optimizer moments as ``tf.Variable``; compiled step and objective."""
 
-    def __init__(
-        self,
-        net: NetworkSpec,
-        params: list[np.ndarray],
-        cfg: TrainConfig,
-        X: np.ndarray,
-        y: np.ndarray,
-    ) -> None:
-        self.net, self.cfg = net, cfg
+    def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        net, cfg = self.net, self.cfg
         self.dtype = _DTYPES[cfg.dtype]
         self.X = tf.constant(np.asarray(X), dtype=self.dtype)
         self.y = tf.constant(np.asarray(y), dtype=self.dtype)
@@ -134,7 +101,7 @@ class TensorflowTrainer:
         cfg = self.cfg
         Xb, yb = tf.gather(self.X, rows), tf.gather(self.y, rows)
         with tf.GradientTape() as tape:
-            pred = _forward(self._unpack(self.flat), Xb, self.net.activation)
+            pred = forward(OPS, self._unpack(self.flat), Xb, self.net.activation)
             loss = _loss(pred, yb, cfg)
         grad = tape.gradient(loss, self.flat)
         self.t.assign_add(1.0)
@@ -168,8 +135,7 @@ class TensorflowTrainer:
     def _objective_impl(self, params: list[tf.Tensor]) -> tuple[tf.Tensor, list[tf.Tensor]]:
         with tf.GradientTape() as tape:
             tape.watch(params)
-            loss = _loss(_forward(params, self.X, self.net.activation), self.y, self.cfg)
-            loss = loss + _penalty(params, self.cfg)
+            loss = objective(OPS, self.net, self.cfg, params, self.X, self.y)
         return loss, tape.gradient(loss, params)
 
     def step(self, batch: np.ndarray, lr: float) -> float:
@@ -193,7 +159,7 @@ class TensorflowTrainer:
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
         params = self._unpack(self.flat)
-        pred = _forward(params, tf.constant(np.asarray(X), self.dtype), self.net.activation)
+        pred = forward(OPS, params, tf.constant(np.asarray(X), self.dtype), self.net.activation)
         return float(_loss(pred, tf.constant(np.asarray(y), self.dtype), self.cfg))
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
@@ -211,8 +177,5 @@ class TensorflowTrainer:
         self.flat.assign(flatten_params(params).astype(self.dtype.as_numpy_dtype))
 
 
-def make_trainer(
-    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
-) -> TensorflowTrainer:
-    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
-    return TensorflowTrainer(net, params, cfg, X, y)
+predict = predictor(OPS)
+ENGINE = Engine(NAME, TensorflowTrainer, predict)

@@ -6,72 +6,42 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from galton.backends.common import (
-    epoch_by_steps,
-    gaussian_nll,
-    is_weight,
-    outputs_as_predictions,
-)
-from galton.spec import NetworkSpec, TrainConfig
+from galton.backends.base import BaseTrainer, Engine, Ops, data_loss, forward, objective, predictor
+from galton.backends.common import is_weight
+from galton.spec import TrainConfig
 
 NAME = "torch"
-FRAMEWORK = "torch"
-
-_ACTIVATIONS = {
-    "relu": torch.relu,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "silu": F.silu,
-    "identity": lambda z: z,
-}
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def _forward(params: list[torch.Tensor], X: torch.Tensor, activation: str) -> torch.Tensor:
-    act = _ACTIVATIONS[activation]
-    h = X
-    n_layers = len(params) // 2
-    for layer in range(n_layers):
-        h = h @ params[2 * layer] + params[2 * layer + 1]
-        if layer < n_layers - 1:
-            h = act(h)
-    return h
+OPS = Ops(
+    activations={
+        "relu": torch.relu,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "silu": F.silu,
+        "identity": lambda z: z,
+    },
+    matmul=torch.matmul,
+    mean=torch.mean,
+    total=torch.sum,
+    square=torch.square,
+    abs=torch.abs,
+    where=torch.where,
+    softplus=F.softplus,
+    log=torch.log,
+    tensor=lambda a, dtype: torch.as_tensor(a, dtype=_DTYPES[dtype]),
+    to_numpy=lambda t: t.detach().cpu().numpy(),
+)
 
 
 def _loss(out: torch.Tensor, y: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
-    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,)."""
-    if cfg.loss == "gaussian":
-        return gaussian_nll(out, y, F.softplus, torch.log).mean()
-    pred = out[:, 0]
-    if cfg.loss == "mse":
-        return F.mse_loss(pred, y)
-    if cfg.loss == "mae":
-        return F.l1_loss(pred, y)
-    return F.huber_loss(pred, y, delta=cfg.huber_delta)
+    return data_loss(OPS, out, y, cfg.loss, cfg.huber_delta)
 
 
-def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str) -> np.ndarray:
-    """Predictions of shape (n,) in float64 for standardised inputs ``X`` of shape (n, d);
-    (n, 2) (mean, raw scale) for a Gaussian-loss network."""
-    tdtype = _DTYPES[dtype]
-    with torch.no_grad():
-        tensors = [torch.as_tensor(np.asarray(p), dtype=tdtype) for p in params]
-        out = _forward(tensors, torch.as_tensor(np.asarray(X), dtype=tdtype), net.activation)
-    return outputs_as_predictions(out.numpy())
-
-
-class TorchTrainer:
+class TorchTrainer(BaseTrainer):
     """Leaf tensors for the parameters and one ``torch.optim`` optimizer over them."""
 
-    def __init__(
-        self,
-        net: NetworkSpec,
-        params: list[np.ndarray],
-        cfg: TrainConfig,
-        X: np.ndarray,
-        y: np.ndarray,
-    ) -> None:
-        self.net, self.cfg = net, cfg
+    def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        cfg = self.cfg
         self.dtype = _DTYPES[cfg.dtype]
         self.device = torch.device(cfg.device)
         self.X = self._tensor(X)
@@ -108,29 +78,21 @@ class TorchTrainer:
         index = torch.from_numpy(np.asarray(batch)).to(self.device)
         self.optimizer.zero_grad(set_to_none=True)
         loss = _loss(
-            _forward(self.params, self.X[index], self.net.activation), self.y[index], self.cfg
+            forward(OPS, self.params, self.X[index], self.net.activation), self.y[index], self.cfg
         )
         loss.backward()
         self.optimizer.step()
         return float(loss.detach())
 
-    def run_epoch(self, order: np.ndarray, batch_size: int, lr: float) -> float:
-        return epoch_by_steps(self, order, batch_size, lr)
-
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         tensors = [self._tensor(p, copy=True).requires_grad_(True) for p in params]
-        loss = _loss(_forward(tensors, self.X, self.net.activation), self.y, self.cfg)
-        wd = self.cfg.weight_decay
-        if wd:
-            loss = loss + 0.5 * wd * sum(
-                (p * p).sum() for i, p in enumerate(tensors) if is_weight(i)
-            )
+        loss = objective(OPS, self.net, self.cfg, tensors, self.X, self.y)
         grads = torch.autograd.grad(loss, tensors)
         return float(loss.detach()), [g.cpu().numpy().astype(np.float64) for g in grads]
 
     def evaluate(self, X: np.ndarray, y: np.ndarray) -> float:
         with torch.no_grad():
-            pred = _forward(self.params, self._tensor(X), self.net.activation)
+            pred = forward(OPS, self.params, self._tensor(X), self.net.activation)
             return float(_loss(pred, self._tensor(y), self.cfg))
 
     def optimizer_state(self) -> dict[str, np.ndarray]:
@@ -169,8 +131,5 @@ def has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
-def make_trainer(
-    net: NetworkSpec, params: list[np.ndarray], cfg: TrainConfig, X: np.ndarray, y: np.ndarray
-) -> TorchTrainer:
-    """A trainer over standardised ``X`` (n, d) and ``y`` (n,), starting from ``params``."""
-    return TorchTrainer(net, params, cfg, X, y)
+predict = predictor(OPS)
+ENGINE = Engine(NAME, TorchTrainer, predict, has_cuda, gpu_capable=True)

@@ -336,16 +336,6 @@ class NeuralRegressor(_Estimator):
             "a str among {'auto', 'cpu', 'cuda'}",
         )
 
-    def _device(self, backend: Any) -> str:
-        """The device the engine trains on: ``auto`` resolved, ``cuda`` checked."""
-        has_cuda = getattr(backend, "has_cuda", None)
-        if self.device == "cuda" and not (has_cuda is not None and has_cuda()):
-            where = "sees no CUDA GPU" if has_cuda is not None else "runs on the CPU only"
-            raise ParameterError(f"device='cuda': the {backend.NAME} engine {where}")
-        if self.device == "auto":
-            return "cuda" if has_cuda is not None and has_cuda() else "cpu"
-        return self.device
-
     def _searches_weight_decay(self, cfg: TrainConfig, n_val: int) -> bool:
         """Whether ``weight_decay="auto"`` picks a value on the validation rows here."""
         return (
@@ -407,7 +397,7 @@ class NeuralRegressor(_Estimator):
             dtype=self.dtype,
             seed=int(self.seed),
             shuffle=self.shuffle,
-            device=self._device(engine_registry.get_backend(str(self.backend))),
+            device=engine_registry.get_backend(str(self.backend)).device(self.device),
         )
 
     def fit(
@@ -606,6 +596,7 @@ class NeuralRegressor(_Estimator):
     def _fit_dask(self, source: Any, target: Any, start: float) -> None:
         """``fit`` with ``engine="dask"``: data-parallel training in the shared loop."""
         from galton import distributed
+        from galton.backends import dask_engine
 
         name = type(self).__name__
         one_numpy_network = self.ensemble == 1 and self.dtype == "float64"
@@ -638,7 +629,7 @@ class NeuralRegressor(_Estimator):
             initial = init_params(self.net_, np.random.default_rng(self.seed))
             watch = cfg.early_stopping
             result = train(
-                distributed.DaskEngine,
+                dask_engine.ENGINE,
                 self.net_,
                 initial,
                 cfg,

@@ -5,21 +5,21 @@ half leaves as a block each time it is full, so a block mixes rows from many chu
 Each block is one pass of the engine's own minibatch epoch (``run_epoch``), with the
 parameters and the optimizer's state carried from block to block — the same steps as
 in-memory training, on a stream's order. Early stopping watches held-out rows kept in
-memory. Any engine works: blocks reach it through ``make_trainer`` like in-memory data.
+memory. Any engine works: blocks reach it through ``make_trainer`` like in-memory data, and
+one ``EpochMonitor`` keeps the history and stops it, as for the other loops.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 
+from galton.backends.base import BaseTrainer, Engine
 from galton.errors import GaltonError
 from galton.spec import NetworkSpec, TrainConfig
-from galton.training.loop import TrainResult
+from galton.training.monitor import EpochMonitor, TrainResult, all_finite
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
 
@@ -96,7 +96,7 @@ def shuffled_blocks(
 
 
 def train_stream(
-    backend: ModuleType,
+    engine: Engine,
     net: NetworkSpec,
     params: list[np.ndarray],
     cfg: TrainConfig,
@@ -110,27 +110,28 @@ def train_stream(
     ``X_val`` (m, d) and ``y_val`` (m,) are held-out rows: the parameters with the lowest
     validation loss are returned, and with ``cfg.early_stopping`` training stops after
     ``cfg.patience`` epochs without improvement. History entry 0 is the random start:
-    its training loss is measured on the first block.
+    its training loss is measured on the first block. A diverged epoch is retried from
+    the last good parameters with a fresh optimizer and half the learning rate, as in
+    memory (``EpochMonitor``).
     """
     rng = np.random.default_rng(cfg.seed)
     result = TrainResult(params=[p.copy() for p in params])
-    state = None
-    current = result.params
-    best = math.inf
-    since_best = 0
-    with epoch_progress(cfg.max_epochs, progress) as update:
-        for epoch in range(cfg.max_epochs):
-            lr = learning_rate(cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs)
+    monitor = EpochMonitor(result, cfg)
+    state: dict[str, np.ndarray] | None = None
+    current = last_good = result.params
+    with epoch_progress(cfg.max_epochs, progress) as monitor.update:
+        while result.n_epochs < cfg.max_epochs:
+            epoch = result.n_epochs
+            lr = monitor.lr_scale * learning_rate(
+                cfg.schedule, cfg.learning_rate, epoch, cfg.max_epochs
+            )
             total, rows, trainer = 0.0, 0, None
             for X, y in blocks(epoch):
-                trainer = backend.make_trainer(net, current, cfg, X, y)
+                trainer = engine.make_trainer(net, current, cfg, X, y)
                 if state is not None:
                     trainer.load_optimizer_state(state)
-                if epoch == 0 and rows == 0:  # the random start, on the first block
-                    result.history["train_loss"].append(trainer.evaluate(X, y))
-                    result.history["val_loss"].append(trainer.evaluate(X_val, y_val))
-                    result.history["passes"].append(0)
-                    best = result.history["val_loss"][0]
+                if not result.history["train_loss"]:  # the random start, on the first block
+                    _record_start(monitor, trainer, X, y, X_val, y_val)
                 with np.errstate(over="ignore", invalid="ignore"):
                     total += trainer.run_epoch(rng.permutation(len(y)), cfg.batch_size, lr) * len(y)
                 rows += len(y)
@@ -138,24 +139,31 @@ def train_stream(
             if trainer is None:
                 raise GaltonError("the stream yielded no training rows")
             train_loss = total / rows
-            if not (math.isfinite(train_loss) and all(np.isfinite(p).all() for p in current)):
-                raise GaltonError(
-                    f"training diverged in epoch {epoch + 1} (loss {train_loss:.3g}); "
-                    "lower the learning rate"
-                )
-            val_loss = trainer.evaluate(X_val, y_val)
-            result.history["train_loss"].append(train_loss)
-            result.history["val_loss"].append(val_loss)
-            result.history["lr"].append(lr)
-            result.history["passes"].append(epoch + 1)
-            result.n_epochs = epoch + 1
-            update(epoch, train_loss, val_loss)
-            if val_loss < best - cfg.tol:
-                best, since_best = val_loss, 0
-                result.best_epoch, result.params = epoch + 1, current
-            else:
-                since_best += 1
-                if cfg.early_stopping and since_best >= cfg.patience:
-                    result.stopped_early = result.converged = True
+            if not all_finite(train_loss, current):
+                if not monitor.halve_after_divergence(train_loss, lr):
                     break
+                current, state = last_good, None
+                continue
+            last_good = current
+            val_loss = trainer.evaluate(X_val, y_val)
+            if monitor.end_epoch(current, train_loss, val_loss, epoch + 1, lr):
+                break
+    monitor.warn_if_recovered()
     return result
+
+
+def _record_start(
+    monitor: EpochMonitor,
+    trainer: BaseTrainer,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray,
+    y_val: np.ndarray,
+) -> None:
+    """History entry 0 (the random start) and the validation loss to beat."""
+    history = monitor.result.history
+    history["train_loss"].append(trainer.evaluate(X, y))
+    history["val_loss"].append(trainer.evaluate(X_val, y_val))
+    history["passes"].append(0)
+    monitor.has_val = monitor.watching = True
+    monitor.best = history["val_loss"][0]
