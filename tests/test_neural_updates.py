@@ -10,9 +10,10 @@ import pytest
 
 import galton
 from galton.cli import main
+from galton.data.standardise import RunningMoments
 from galton.errors import ParameterError
 from galton.training.replay import Reservoir
-from galton.training.stream_loop import RunningMoments, shuffled_blocks
+from galton.training.stream_loop import shuffled_blocks
 
 
 def curve(n: int, seed: int, shift: float = 0.0) -> pd.DataFrame:

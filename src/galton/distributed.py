@@ -30,11 +30,11 @@ from galton.backends import numpy_engine
 from galton.data.chunks import is_pattern, stream_files
 from galton.data.loading import describe_source, split_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
+from galton.data.standardise import RunningMoments, Scaling
 from galton.errors import DataError, GaltonError
 from galton.exact import Term, build_design
 from galton.exact.qr_summary import QRSummary
 from galton.spec import NetworkSpec
-from galton.training.stream_loop import RunningMoments
 
 #: A fit retries a task this many times after errors (lost workers are handled by Dask's
 #: own rescheduling, which recomputes a dead worker's results elsewhere).
@@ -226,10 +226,7 @@ def _merge_moments(a: tuple, b: tuple) -> tuple:
 class Standardisation:
     """Where the standardised units come from, and which rows are held out."""
 
-    x_mean: np.ndarray
-    x_scale: np.ndarray
-    y_mean: float
-    y_scale: float
+    scaling: Scaling
     held_out: float  # the chance that a row is held out
     seed: int
 
@@ -240,8 +237,7 @@ def _prepared_partition(
     """A partition's standardised training rows and held-out rows (runs on a worker; the
     held-out draw is seeded by the partition's index, so a recomputation agrees)."""
     X, y, _ = plan.arrays(part, index)
-    Xs = (X - how.x_mean) / how.x_scale
-    ys = (y - how.y_mean) / how.y_scale
+    Xs, ys = how.scaling.inputs(X), how.scaling.target(y)
     held = np.random.default_rng([how.seed, index]).random(len(ys)) < how.held_out
     return {"X": Xs[~held], "y": ys[~held], "X_val": Xs[held], "y_val": ys[held]}
 
@@ -291,10 +287,7 @@ def prepare_rows(
     merged = _tree(delayed, moments, _merge_moments)
     x_moments, y_moments, rows_read = client.compute(merged, retries=TASK_RETRIES).result()
     how = Standardisation(
-        x_mean=x_moments.mean,
-        x_scale=x_moments.scale,
-        y_mean=float(y_moments.mean[0]),
-        y_scale=float(y_moments.scale[0]),
+        scaling=Scaling.of_moments(x_moments, y_moments),
         held_out=min(held_out, max_held / max(x_moments.n, 1)),
         seed=seed,
     )
@@ -307,7 +300,7 @@ def prepare_rows(
     X_val = np.vstack(client.gather([client.submit(_item, f, "X_val") for f in futures]))
     y_val = np.concatenate(client.gather([client.submit(_item, f, "y_val") for f in futures]))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
-    rows = PartitionedRows(client, futures, offsets, len(how.x_mean))
+    rows = PartitionedRows(client, futures, offsets, len(how.scaling.x_mean))
     return rows, how, X_val, y_val, int(rows_read)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -27,6 +27,7 @@ from galton.errors import (
     NotFittedError,
     ParameterError,
 )
+from galton.estimators.params import check as _check
 from galton.io import read_key, write_model_file
 from galton.metrics import regression_metrics
 
@@ -43,12 +44,15 @@ class PredictionInterval(NamedTuple):
     upper: np.ndarray
 
 
-def _check(owner: str, name: str, value: Any, ok: bool, expected: str) -> None:
-    """One error template for every parameter, like scikit-learn's."""
-    if not ok:
-        raise ParameterError(
-            f"The '{name}' parameter of {owner} must be {expected}. Got {value!r} instead."
-        )
+def fitted_attribute(get: Callable[[Any], Any], doc: str) -> property:
+    """A read-only fitted attribute computed from ``results_``, the estimator's one results
+    object (so attributes and the results cannot disagree)."""
+
+    def read(self: _Estimator) -> Any:
+        self._require_fitted()
+        return get(self.results_)
+
+    return property(read, doc=doc)
 
 
 class _Estimator:
@@ -378,9 +382,6 @@ class _Estimator:
         self.feature_names_ = meta["feature_names"]
         self.target_name_ = meta["target"]
         self.n_features_in_ = len(self.feature_names_in_)
-        self.metrics_ = meta["metrics"]
-        self.n_samples_ = meta["n_samples"]
-        self.fit_seconds_ = meta["fit_seconds"]
         formula = meta.get("formula")
         self.formula_ = FormulaDesign.from_dict(formula) if formula else None
 
@@ -397,16 +398,6 @@ def _check_engine(owner: str, engine: Any, scheduler: Any) -> None:
         scheduler is None or (isinstance(scheduler, str) and engine == "dask"),
         "None, or an address with engine='dask'",
     )
-
-
-def _mean_std(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column means and standard deviations of ``A`` (n, k), exact powers of two taken out
-    first so values near 1e300 do not overflow when squared."""
-    top = np.max(np.abs(A), axis=0) if len(A) else np.ones(A.shape[1])
-    with np.errstate(divide="ignore"):
-        power = np.where(top > 0, 2.0 ** np.round(np.log2(np.where(top > 0, top, 1.0))), 1.0)
-    scaled = A / power
-    return scaled.mean(axis=0) * power, scaled.std(axis=0) * power
 
 
 #: Columns whose magnitudes lie outside [SMALLEST, LARGEST] are refused: beyond them sums of

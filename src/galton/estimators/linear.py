@@ -25,6 +25,7 @@ from galton.estimators.base import (
     _check_engine,
     _Estimator,
     _require_finite,
+    fitted_attribute,
 )
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.distributions import t_ppf
@@ -76,6 +77,36 @@ class LinearRegression(_Estimator):
     """
 
     _kind = "linear"
+
+    term_names_ = fitted_attribute(lambda r: r.names, "Names of the design columns (p,).")
+    params_ = fitted_attribute(lambda r: r.params, "Coefficients (p,), intercept first.")
+    intercept_ = fitted_attribute(
+        lambda r: float(r.params[0]) if r.has_intercept else 0.0, "The intercept (0 without)."
+    )
+    coef_ = fitted_attribute(
+        lambda r: r.params[1:] if r.has_intercept else r.params, "Slopes (p - intercept,)."
+    )
+    bse_ = fitted_attribute(lambda r: r.bse, "Standard errors (p,).")
+    tvalues_ = fitted_attribute(lambda r: r.tvalues, "t statistics (p,).")
+    pvalues_ = fitted_attribute(lambda r: r.pvalues, "Two-sided p-values (p,).")
+    rsquared_ = fitted_attribute(lambda r: r.rsquared, "R-squared.")
+    rsquared_adj_ = fitted_attribute(lambda r: r.rsquared_adj, "Adjusted R-squared.")
+    fvalue_ = fitted_attribute(lambda r: r.fvalue, "F statistic of the model.")
+    f_pvalue_ = fitted_attribute(lambda r: r.f_pvalue, "p-value of the F statistic.")
+    llf_ = fitted_attribute(lambda r: r.llf, "Log-likelihood.")
+    aic_ = fitted_attribute(lambda r: r.aic, "Akaike information criterion.")
+    bic_ = fitted_attribute(lambda r: r.bic, "Bayesian information criterion.")
+    resid_std_err_ = fitted_attribute(lambda r: r.resid_std_err, "Residual standard error.")
+    condition_number_ = fitted_attribute(
+        lambda r: r.solution.condition_number, "Condition number of the design."
+    )
+    rank_ = fitted_attribute(lambda r: r.solution.rank, "Numerical rank of the design.")
+    rank_tol_ = fitted_attribute(lambda r: r.solution.rank_tol, "Tolerance of the rank.")
+    aliased_ = fitted_attribute(
+        lambda r: [n for n, a in zip(r.names, r.solution.aliased, strict=True) if a],
+        "Design columns not estimated (aliased).",
+    )
+    solver_ = fitted_attribute(lambda r: r.solution.method, "The least-squares method used.")
 
     def __init__(
         self,
@@ -346,28 +377,6 @@ class LinearRegression(_Estimator):
         names = [t.name(self.feature_names_) for t in self.terms_]
         has_intercept = any(t.column is None for t in self.terms_)
         self.results_ = OLSResults(solution, names, self.n_samples_, has_intercept, log_weights_sum)
-        r = self.results_
-        self.term_names_ = names
-        self.params_ = r.params
-        start = 1 if has_intercept else 0
-        self.intercept_ = float(r.params[0]) if has_intercept else 0.0
-        self.coef_ = r.params[start:]
-        self.bse_ = r.bse
-        self.tvalues_ = r.tvalues
-        self.pvalues_ = r.pvalues
-        self.rsquared_ = r.rsquared
-        self.rsquared_adj_ = r.rsquared_adj
-        self.fvalue_ = r.fvalue
-        self.f_pvalue_ = r.f_pvalue
-        self.llf_ = r.llf
-        self.aic_ = r.aic
-        self.bic_ = r.bic
-        self.resid_std_err_ = r.resid_std_err
-        self.condition_number_ = solution.condition_number
-        self.rank_ = solution.rank
-        self.rank_tol_ = solution.rank_tol
-        self.aliased_ = [n for n, a in zip(names, solution.aliased, strict=True) if a]
-        self.solver_ = solution.method
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
@@ -481,6 +490,9 @@ class LinearRegression(_Estimator):
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
         model = cls(**meta["params"])
         model._restore_common(meta)
+        model.metrics_ = meta["metrics"]
+        model.n_samples_ = meta["n_samples"]
+        model.fit_seconds_ = meta["fit_seconds"]
         model.terms_ = [Term(c, p) for c, p in meta["terms"]]
         s = meta["solution"]
         solution = LstsqSolution(

@@ -46,8 +46,8 @@ def load(
     model.signed_ = bool(meta.get("signed"))
     _probe(path, model)
     if backend is not None and isinstance(model, NeuralRegressor):
-        model.backend_ = engine_registry.canonical_name(backend)
-        engine_registry.get_backend(model.backend_)
+        model.results_.backend = engine_registry.canonical_name(backend)
+        engine_registry.get_backend(model.results_.backend)
     return model
 
 

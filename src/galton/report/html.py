@@ -1,9 +1,8 @@
 """The comparison report: one self-contained HTML file (styles and images embedded).
 
-It refits both models on 80% of the rows to draw what cross-validation cannot show (the
-fitted curves, learning curves, the fault-tolerance experiment on the other 20%), and uses
-the cross-validation's out-of-fold predictions for the predicted-versus-actual and
-residual plots.
+It renders a ``Comparison`` and its ``Illustration`` (``galton.comparison.illustrate``:
+both models refitted on 80% of the rows for what cross-validation cannot show) and the
+cross-validation's out-of-fold predictions; it fits nothing and imports no model.
 """
 
 from __future__ import annotations
@@ -11,22 +10,18 @@ from __future__ import annotations
 import base64
 import html
 import math
-import warnings
-from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from galton.atomic import atomic_write
-from galton.comparison import LABELS, Comparison
 from galton.errors import GaltonError
-from galton.estimators import LinearRegression, NeuralRegressor
-from galton.metrics import regression_metrics
 from galton.report import figures
 
-KNOCKOUT_FRACTIONS = [0.0, 0.1, 0.25, 0.5]
-KNOCKOUT_DRAWS = 20
+if TYPE_CHECKING:  # types only: the report layer imports no comparison or model code
+    from galton.comparison.illustrate import Illustration
+    from galton.comparison.results import Comparison
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #222;
@@ -66,8 +61,8 @@ def _fmt(value: float, digits: int = 4) -> str:
 
 def _metrics_table(cmp: Comparison) -> str:
     rows = []
-    for name, s in cmp.scores.items():
-        cells = [html.escape(LABELS[name])]
+    for s in cmp.scores.values():
+        cells = [html.escape(s.label)]
         for metric in ("rmse", "mae", "r2"):
             mean, se = s.mean_se(metric)
             cells.append(f"{_fmt(mean)} ± {_fmt(se, 2)}")
@@ -79,7 +74,7 @@ def _metrics_table(cmp: Comparison) -> str:
     return f'<table id="metrics"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def _coefficient_table(model: LinearRegression) -> str:
+def _coefficient_table(model: Any) -> str:
     ci = model.conf_int()
     head = "".join(
         f"<th>{h}</th>" for h in ("term", "coef", "std err", "t", "P>|t|", "[0.025", "0.975]")
@@ -105,141 +100,73 @@ def _coefficient_table(model: LinearRegression) -> str:
     return f'<table id="coefficients"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
-def _numeric_features(X: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in X.columns
-        if pd.api.types.is_numeric_dtype(X[c])
-        and not pd.api.types.is_bool_dtype(X[c])
-        and X[c].nunique() > 2
-    ]
-
-
-def _importance(
-    model: NeuralRegressor,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    names: list[str],
-    rng: np.random.Generator,
-) -> dict[str, float]:
-    """Permutation importance: how much the network's RMSE grows when a column is shuffled."""
-    base = regression_metrics(y, model.predict(X))["rmse"]
-    out = {}
-    for name in names:
-        shuffled = X.assign(**{name: rng.permutation(X[name].to_numpy())})
-        out[name] = regression_metrics(y, model.predict(shuffled))["rmse"] - base
-    return out
-
-
-def _curves(
-    cmp: Comparison,
-    linear: LinearRegression,
-    network: NeuralRegressor,
-    held: pd.DataFrame,
-    y_held: np.ndarray,
-    rng: np.random.Generator,
-    plots_dir: Path | None,
-) -> str:
-    X, y = cmp.X, cmp.y
-    numeric = _numeric_features(X)
-    if len(X.columns) == 1 and numeric:
-        name = numeric[0]
-        grid = np.linspace(X[name].min(), X[name].max(), 200)
-        frame = pd.DataFrame({name: grid})
-        png = figures.single_input_fit(
-            X[name].to_numpy(),
-            y,
-            grid,
-            linear.predict(frame),
-            network.predict(frame),
-            name,
-            cmp.target,
+def _curves(cmp: Comparison, shown: Illustration, plots_dir: Path | None) -> str:
+    if shown.single_input is not None:
+        name, values, grid, linear, network = shown.single_input
+        png = figures.single_input_fit(values, cmp.y, grid, linear, network, name, cmp.target)
+        caption = (
+            "The data with the regression line and the network's curve (both fitted on 80% "
+            "of the rows)"
         )
-        return _png_tag(
-            "fit",
-            png,
-            "The data with the regression line and the network's "
-            "curve (both fitted on 80% of the rows)",
-            plots_dir,
-        )
-    if not numeric:
+        return _png_tag("fit", png, caption, plots_dir)
+    if not shown.curves:
         return ""
-    importance = _importance(network, held, y_held, numeric, rng)
-    top = sorted(numeric, key=lambda n: -importance[n])[:4]
-    sample = X.sample(min(len(X), 300), random_state=cmp.seed)
-    curves = []
-    for name in top:
-        grid = np.quantile(X[name], np.linspace(0.05, 0.95, 20))
-        lin, net = [], []
-        for value in grid:
-            probe = sample.assign(**{name: value})
-            lin.append(float(linear.predict(probe).mean()))
-            net.append(float(network.predict(probe).mean()))
-        curves.append((name, grid, np.array(lin), np.array(net)))
-    png = figures.partial_dependence(curves, cmp.target)
-    return _png_tag(
-        "partial_dependence",
-        png,
-        "Partial dependence: the mean prediction as one "
-        "feature varies, for the features the network relies on most",
-        plots_dir,
+    png = figures.partial_dependence(shown.curves, cmp.target)
+    caption = (
+        "Partial dependence: the mean prediction as one feature varies, for the features "
+        "the network relies on most"
     )
+    return _png_tag("partial_dependence", png, caption, plots_dir)
 
 
-def _fault_tolerance(
-    network: NeuralRegressor,
-    linear_rmse: float,
-    held: pd.DataFrame,
-    y_held: np.ndarray,
-    rng: np.random.Generator,
-    plots_dir: Path | None,
-) -> tuple[str, list[float]]:
-    means, spreads = [], []
-    for fraction in KNOCKOUT_FRACTIONS:
-        draws = 1 if fraction == 0 else KNOCKOUT_DRAWS
-        rmses = [
-            regression_metrics(y_held, network.knockout_predict(held, fraction, rng))["rmse"]
-            for _ in range(draws)
-        ]
-        means.append(float(np.mean(rmses)))
-        spreads.append(float(np.std(rmses)))
-    png = figures.fault_tolerance(KNOCKOUT_FRACTIONS, means, spreads, linear_rmse)
+def _fault_tolerance(shown: Illustration, plots_dir: Path | None) -> tuple[str, str]:
+    """The knockout figure and the sentence that reads it."""
+    fractions, knocked, linear_rmse = (
+        shown.knockout_fractions,
+        shown.knockout_means,
+        shown.linear_rmse,
+    )
+    png = figures.fault_tolerance(fractions, knocked, shown.knockout_spreads, linear_rmse)
     caption = (
         "Fault tolerance: the network's held-out RMSE when 10, 25 and 50% of every hidden "
-        f"layer's units are zeroed ({KNOCKOUT_DRAWS} random draws each), against the linear "
-        "model's RMSE"
+        f"layer's units are zeroed ({shown.knockout_draws} random draws each), against the "
+        "linear model's RMSE"
     )
-    return _png_tag("fault_tolerance", png, caption, plots_dir), means
+    worse = [f for f, m in zip(fractions, knocked, strict=True) if m > linear_rmse]
+    text = (
+        f"Intact, the network's held-out RMSE is {_fmt(knocked[0])} (linear regression: "
+        f"{_fmt(linear_rmse)}). With 10%, 25% and 50% of its hidden units zeroed it is "
+        f"{', '.join(_fmt(m) for m in knocked[1:])}: it still gives output, "
+        + (
+            f"but from {worse[0]:.0%} knocked out it is worse than the linear model."
+            if worse
+            else "and stays better than the linear model throughout."
+        )
+    )
+    return _png_tag("fault_tolerance", png, caption, plots_dir), text
 
 
-def write_report(cmp: Comparison, path: str | Path, plots_dir: str | Path | None = None) -> None:
-    """Render ``cmp`` as one HTML file at ``path`` (and each figure as PNG in ``plots_dir``)."""
+def check_destination(path: str | Path) -> None:
+    """Refuse a report path whose directory does not exist (before any work is done)."""
     path = Path(path)
     if not path.parent.is_dir():
-        raise GaltonError(f"{path}: directory {path.parent} does not exist")  # before the work
+        raise GaltonError(f"{path}: directory {path.parent} does not exist")
+
+
+def write_report(
+    cmp: Comparison,
+    shown: Illustration,
+    path: str | Path,
+    plots_dir: str | Path | None = None,
+) -> None:
+    """Render ``cmp`` and ``shown`` as one HTML file at ``path`` (and each figure as PNG in
+    ``plots_dir``); the file appears whole or not at all."""
+    path = Path(path)
+    check_destination(path)
     out_dir = Path(plots_dir) if plots_dir is not None else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    X, y = cmp.X, cmp.y
-    rng = np.random.default_rng(cmp.seed)
-    order = rng.permutation(len(y))
-    cut = int(0.8 * len(y))
-    fit_rows, held_rows = order[:cut], order[cut:]
-    held, y_held = X.iloc[held_rows], y[held_rows]
-    hidden = Counter(tuple(h) for h in cmp.chosen_hidden).most_common(1)[0][0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        linear = LinearRegression(categories=cmp.categories).fit(X.iloc[fit_rows], y[fit_rows])
-        full_linear = LinearRegression(categories=cmp.categories).fit(X, y)
-        network = NeuralRegressor(
-            hidden=hidden,
-            backend=cmp.network_params["backend"],
-            seed=cmp.seed,
-            categories=cmp.categories,
-            max_epochs=cmp.network_params["max_epochs"],
-            progress=False,
-        ).fit(X.iloc[fit_rows], y[fit_rows])
-    linear_rmse = regression_metrics(y_held, linear.predict(held))["rmse"]
+    y, hidden = cmp.y, shown.hidden
 
     t = cmp.test
     parts = [
@@ -254,22 +181,11 @@ def write_report(cmp: Comparison, path: str | Path, plots_dir: str | Path | None
             out_dir,
         ),
     ]
-    curves = _curves(cmp, linear, network, held, y_held, rng, out_dir)
+    curves = _curves(cmp, shown, out_dir)
     oof = {"linear regression": cmp.oof["linear"], "neural network": cmp.oof["network"]}
     mask = ~np.isnan(cmp.oof["linear"])
     oof = {k: v[mask] for k, v in oof.items()}
-    fault, knocked = _fault_tolerance(network, linear_rmse, held, y_held, rng, out_dir)
-    worse = [f for f, m in zip(KNOCKOUT_FRACTIONS, knocked, strict=True) if m > linear_rmse]
-    fault_text = (
-        f"Intact, the network's held-out RMSE is {_fmt(knocked[0])} (linear regression: "
-        f"{_fmt(linear_rmse)}). With 10%, 25% and 50% of its hidden units zeroed it is "
-        f"{', '.join(_fmt(m) for m in knocked[1:])}: it still gives output, "
-        + (
-            f"but from {worse[0]:.0%} knocked out it is worse than the linear model."
-            if worse
-            else "and stays better than the linear model throughout."
-        )
-    )
+    fault, fault_text = _fault_tolerance(shown, out_dir)
     reset = cmp.reset
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
     body = f"""
@@ -314,13 +230,13 @@ test of the linear fit: F = {_fmt(reset["F"])}, p = {_fmt(reset["p"], 3)}.</p>
 {
         _png_tag(
             "learning_curves",
-            figures.learning_curves(network.history_),
+            figures.learning_curves(shown.history),
             "The network's loss per epoch, from its random start",
             out_dir,
         )
     }
 <h2>Linear regression coefficients (all rows)</h2>
-{_coefficient_table(full_linear)}
+{_coefficient_table(shown.coefficients)}
 <h2>Fault tolerance</h2>
 <p id="fault-text">{html.escape(fault_text)}</p>
 {fault}

@@ -12,7 +12,6 @@ one ``EpochMonitor`` keeps the history and stops it, as for the other loops.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -22,48 +21,6 @@ from galton.spec import NetworkSpec, TrainConfig
 from galton.training.monitor import EpochMonitor, TrainResult, all_finite
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
-
-
-@dataclass
-class RunningMoments:
-    """Column means and centred sums of squares merged over chunks (Chan et al.).
-
-    Attributes
-    ----------
-    n : int
-    mean : ndarray of shape (k,)
-    m2 : ndarray of shape (k,)
-    """
-
-    n: int
-    mean: np.ndarray
-    m2: np.ndarray
-
-    @classmethod
-    def of(cls, A: np.ndarray) -> RunningMoments:
-        """Moments of the rows of ``A`` (m, k)."""
-        mean = A.mean(axis=0) if len(A) else np.zeros(A.shape[1])
-        return cls(len(A), mean, ((A - mean) ** 2).sum(axis=0))
-
-    def __add__(self, other: RunningMoments) -> RunningMoments:
-        n = self.n + other.n
-        if n == 0:
-            return self
-        delta = other.mean - self.mean
-        mean = self.mean + delta * other.n / n
-        return RunningMoments(n, mean, self.m2 + other.m2 + delta**2 * self.n * other.n / n)
-
-    @property
-    def std(self) -> np.ndarray:
-        """Population standard deviations (k,), as ``np.std`` gives."""
-        return np.sqrt(self.m2 / max(self.n, 1))
-
-    @property
-    def scale(self) -> np.ndarray:
-        """The standard deviations with 1 for constant columns: what to divide by when
-        standardising."""
-        std = self.std
-        return np.where(std > 0, std, 1.0)
 
 
 def shuffled_blocks(

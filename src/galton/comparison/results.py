@@ -1,0 +1,153 @@
+"""What ``compare`` returns: per-model scores, the test, the verdict, and their renderings
+as JSON-ready data, text and (through ``galton.report``) HTML."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from galton.comparison.stats import PairedTest, format_p
+
+MODELS = ("linear", "neuron", "network")
+LABELS = {
+    "linear": "linear regression (exact least squares)",
+    "neuron": "linear neuron (gradient descent)",
+    "network": "neural network",
+}
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """One model's per-fold test metrics and timings, each of shape (folds * repeats,)."""
+
+    name: str
+    rmse: np.ndarray
+    mae: np.ndarray
+    r2: np.ndarray
+    fit_seconds: np.ndarray
+    predict_seconds: np.ndarray
+
+    @property
+    def label(self) -> str:
+        """What the model is, in words."""
+        return LABELS[self.name]
+
+    def mean_se(self, metric: str) -> tuple[float, float]:
+        """Mean over folds and its standard error."""
+        values = getattr(self, metric)
+        se = float(values.std(ddof=1) / math.sqrt(len(values))) if len(values) > 1 else math.nan
+        return float(values.mean()), se
+
+    def to_dict(self) -> dict[str, Any]:
+        """Means, standard errors and per-fold values."""
+        out: dict[str, Any] = {"label": self.label}
+        for metric in ("rmse", "mae", "r2", "fit_seconds", "predict_seconds"):
+            mean, se = self.mean_se(metric)
+            out[metric] = {"mean": mean, "se": se, "folds": getattr(self, metric).tolist()}
+        return out
+
+
+@dataclass
+class Comparison:
+    """The result of ``compare``: scores, the test, the verdict and its explanation."""
+
+    verdict: str
+    explanation: str
+    target: str
+    n_samples: int
+    features: list[str]
+    folds: int
+    repeats: int
+    seed: int
+    threshold: float
+    alpha: float
+    scores: dict[str, ModelScores]
+    test: PairedTest
+    fold_reductions: np.ndarray
+    fit_ratio: float
+    predict_ratio: float
+    reset: dict[str, float]
+    neuron_gap: float
+    network_params: dict[str, Any]
+    chosen_hidden: list[list[int]]
+    notes: list[str] = field(default_factory=list)
+    oof: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    X: pd.DataFrame | None = field(default=None, repr=False)
+    y: np.ndarray | None = field(default=None, repr=False)
+    categories: dict[str, list] = field(default_factory=dict, repr=False)
+    elapsed_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every number, JSON-ready."""
+        t = self.test
+        return {
+            "verdict": self.verdict,
+            "explanation": self.explanation,
+            "target": self.target,
+            "n_samples": self.n_samples,
+            "features": self.features,
+            "folds": self.folds,
+            "repeats": self.repeats,
+            "seed": self.seed,
+            "threshold": self.threshold,
+            "alpha": self.alpha,
+            "models": {name: s.to_dict() for name, s in self.scores.items()},
+            "rmse_reduction": {
+                "mean": t.reduction,
+                "ci_low": t.ci_low,
+                "ci_high": t.ci_high,
+                "se": t.se,
+                "t": t.t,
+                "df": t.df,
+                "p": t.p,
+                "folds": self.fold_reductions.tolist(),
+            },
+            "cost": {"fit_ratio": self.fit_ratio, "predict_ratio": self.predict_ratio},
+            "reset": self.reset,
+            "neuron_gap": self.neuron_gap,
+            "network": self.network_params,
+            "chosen_hidden": self.chosen_hidden,
+            "notes": self.notes,
+            "elapsed_seconds": self.elapsed_seconds,
+        }
+
+    def summary(self) -> str:
+        """The verdict, its explanation and the metrics table as text."""
+        lines = [
+            f"Verdict: {self.verdict.upper()}",
+            self.explanation,
+            "",
+            f"{self.n_samples} rows, target {self.target}; {self.folds}-fold cross-validation "
+            f"x {self.repeats} repeat{'s' if self.repeats > 1 else ''} (seed {self.seed})",
+            f"{'model':<42}{'RMSE':>22}{'MAE':>22}{'R2':>20}{'fit s':>10}{'predict s':>11}",
+        ]
+        for s in self.scores.values():
+            cells = []
+            for metric, width in (("rmse", 22), ("mae", 22), ("r2", 20)):
+                mean, se = s.mean_se(metric)
+                cells.append(f"{f'{mean:.4g} ± {se:.2g}':>{width}}")
+            lines.append(
+                f"{s.label:<42}{''.join(cells)}{s.fit_seconds.mean():>10.3g}"
+                f"{s.predict_seconds.mean():>11.2g}"
+            )
+        r = self.reset
+        lines.append(
+            f"RESET test of the linear fit: F = {r['F']:.4g} on ({r['df1']}, {r['df2']}) df, "
+            f"{format_p(r['p'])}"
+        )
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+    def to_html(self, path: str | Path, plots_dir: str | Path | None = None) -> None:
+        """Write the self-contained HTML report: ``galton.comparison.illustrate`` fits what
+        the figures show, ``galton.report.html`` renders it (and imports no model)."""
+        from galton.comparison.illustrate import illustrate
+        from galton.report.html import check_destination, write_report
+
+        check_destination(path)  # before the work
+        write_report(self, illustrate(self), path, plots_dir)

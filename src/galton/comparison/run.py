@@ -1,0 +1,315 @@
+"""Running the comparison: the same folds for exact least squares, the linear neuron and a
+network; each model fits its own preprocessing inside every training fold."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from galton.comparison.folds import cv_splits, default_folds
+from galton.comparison.results import MODELS, Comparison, ModelScores
+from galton.comparison.stats import corrected_resampled_t_test, explain_verdict, ramsey_reset
+from galton.data.loading import table_and_target
+from galton.data.preprocess import (
+    MISSING_POLICIES,
+    Preprocessor,
+    apply_missing_policy,
+    numeric_column,
+)
+from galton.errors import DataError, ParameterError
+from galton.estimators import LinearRegression, NeuralRegressor
+from galton.metrics import regression_metrics
+from galton.training.progress import task_progress
+
+#: Architectures tried by inner validation with ``hidden="auto"``.
+CANDIDATES: tuple[tuple[int, ...], ...] = ((32,), (64, 64), (128, 64))
+#: The networks' weight decay: the middle of ``NeuralRegressor``'s own search (whose three
+#: trainings per fit would triple the time of every fold).
+NETWORK_WEIGHT_DECAY = 1e-3
+
+
+@dataclass
+class _Plan:
+    """The data and settings every fold shares."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    hidden: tuple[int, ...] | str
+    backend: str
+    missing: str
+    categories: dict[str, list]
+    max_epochs: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def network(self, hidden: tuple[int, ...], seed: int) -> NeuralRegressor:
+        return NeuralRegressor(
+            hidden=hidden,
+            backend=self.backend,
+            seed=seed,
+            missing=self.missing,
+            categories=self.categories,
+            max_epochs=self.max_epochs,
+            weight_decay=NETWORK_WEIGHT_DECAY,
+            progress=False,
+        )
+
+    def choose_hidden(self, X: pd.DataFrame, y: np.ndarray, seed: int) -> tuple[int, ...]:
+        """Inner validation inside a training fold: the candidate with the lowest RMSE."""
+        order = np.random.default_rng(seed).permutation(len(y))
+        cut = int(len(y) * 0.8)
+        inner, held = order[:cut], order[cut:]
+        best, best_rmse = CANDIDATES[0], math.inf
+        for hidden in CANDIDATES:
+            model = self.network(hidden, seed).fit(X.iloc[inner], y[inner])
+            rmse = regression_metrics(y[held], model.predict(X.iloc[held]))["rmse"]
+            if rmse < best_rmse:
+                best, best_rmse = hidden, rmse
+        return best
+
+    def models(self, chosen: tuple[int, ...], seed: int) -> dict[str, Any]:
+        return {
+            "linear": LinearRegression(missing=self.missing, categories=self.categories),
+            "neuron": NeuralRegressor(
+                hidden=(),
+                backend=self.backend,
+                seed=seed,
+                missing=self.missing,
+                categories=self.categories,
+                progress=False,
+            ),
+            "network": self.network(chosen, seed),
+        }
+
+    def run_fold(
+        self, train: np.ndarray, test: np.ndarray, seed: int, advance: Callable[[], None]
+    ) -> dict[str, Any]:
+        """Fit every model on ``train`` and score it on ``test``: per model its metrics,
+        fit and predict seconds and predictions; ``hidden``: the network's layers."""
+        Xtr, Xte, ytr, yte = self.X.iloc[train], self.X.iloc[test], self.y[train], self.y[test]
+        auto = self.hidden == "auto"
+        chosen = self.choose_hidden(Xtr, ytr, seed) if auto else tuple(self.hidden)
+        out: dict[str, Any] = {"hidden": list(chosen)}
+        for name, model in self.models(chosen, seed).items():
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # aliased one-hot levels in small folds
+                model.fit(Xtr, ytr)
+            t1 = time.perf_counter()
+            pred = model.predict(Xte)
+            t2 = time.perf_counter()
+            out[name] = (regression_metrics(yte, pred), t1 - t0, t2 - t1, pred)
+            advance()
+        return out
+
+
+def _check_settings(hidden: Any, threshold: float) -> None:
+    if hidden != "auto" and not (
+        isinstance(hidden, tuple | list)
+        and all(isinstance(h, int) and h > 0 for h in hidden)
+        and len(hidden) > 0
+    ):
+        raise ParameterError(
+            f"The 'hidden' parameter of compare must be a non-empty tuple of positive ints "
+            f"or 'auto'. Got {hidden!r} instead."
+        )
+    if not 0 <= threshold < 1:
+        raise ParameterError(f"threshold must be in [0, 1), got {threshold}")
+
+
+def _prepare(
+    X: Any, y: Any, features: list[str] | None, missing: str
+) -> tuple[pd.DataFrame, np.ndarray, str, dict[str, list]]:
+    """The feature table, the numeric target, its name and the text columns' levels (from
+    all rows, so a level absent from a training fold is still known)."""
+    Xf, yf, source = table_and_target(X, y, "compare", features)
+    Xf, yf = apply_missing_policy(Xf, yf, missing, source)
+    y_arr = numeric_column(yf, str(yf.name), source, role="target")
+    Xf = Xf.reset_index(drop=True)
+    if len(y_arr) < 10:
+        raise DataError(
+            f"{source}: {len(y_arr)} rows are too few to cross-validate (need at least 10)"
+        )
+    schema = Preprocessor(missing).fit(Xf, source)
+    categories = {c["name"]: c["categories"] for c in schema.columns_ if "categories" in c}
+    return Xf, y_arr, str(yf.name), categories
+
+
+def _run_folds(
+    plan: _Plan,
+    folds: int,
+    repeats: int,
+    seed: int,
+    time_budget: float | None,
+    progress: bool | None,
+    start: float,
+) -> tuple[list[dict[str, Any]], list[tuple[np.ndarray, np.ndarray]], int, int]:
+    """Every fold's results and splits, and the folds and repeats actually run: with a
+    ``time_budget`` the first fold's time scales them (and the epochs) down."""
+    n = len(plan.y)
+    planned = folds * repeats
+    with task_progress(planned * len(MODELS), "cross-validating", progress) as advance:
+        splits = cv_splits(n, folds, repeats, seed)
+        results = [plan.run_fold(*splits[0], seed * 1000, advance)]
+        if time_budget is not None:
+            per_fold = time.perf_counter() - start
+            affordable = max(1, int(time_budget / max(per_fold, 1e-9)))
+            if affordable < planned:
+                new_repeats = max(1, affordable // folds)
+                new_folds = folds if affordable >= folds else max(3, min(folds, affordable))
+                if new_folds != folds:
+                    results = []
+                    splits = cv_splits(n, new_folds, 1, seed)
+                    if per_fold * new_folds > time_budget:
+                        plan.max_epochs = max(20, int(200 * time_budget / (per_fold * new_folds)))
+                        plan.notes.append(f"network epochs capped at {plan.max_epochs}")
+                else:
+                    splits = splits[: new_folds * new_repeats]
+                ran_repeats = new_repeats if new_folds == folds else 1
+                plan.notes.insert(
+                    0,
+                    f"time budget {time_budget:g} s: ran {new_folds} folds x {ran_repeats} "
+                    f"repeats instead of {folds} x {repeats}",
+                )
+                folds, repeats = new_folds, ran_repeats
+        for j in range(len(results), len(splits)):
+            results.append(plan.run_fold(*splits[j], seed * 1000 + j, advance))
+    return results, splits, folds, repeats
+
+
+def _scores(results: list[dict[str, Any]]) -> dict[str, ModelScores]:
+    scores = {}
+    for name in MODELS:
+        metrics = [r[name][0] for r in results]
+        scores[name] = ModelScores(
+            name=name,
+            rmse=np.array([m["rmse"] for m in metrics]),
+            mae=np.array([m["mae"] for m in metrics]),
+            r2=np.array([m["r2"] for m in metrics]),
+            fit_seconds=np.array([r[name][1] for r in results]),
+            predict_seconds=np.array([r[name][2] for r in results]),
+        )
+    return scores
+
+
+def _out_of_fold(
+    n: int, splits: list[tuple[np.ndarray, np.ndarray]], results: list[dict[str, Any]], folds: int
+) -> dict[str, np.ndarray]:
+    """Each model's predictions of every row from the fold that held it out (first repeat)."""
+    oof: dict[str, np.ndarray] = {name: np.full(n, np.nan) for name in MODELS}
+    for (_train, test_rows), r in zip(splits[:folds], results[:folds], strict=False):
+        for name in MODELS:
+            oof[name][test_rows] = r[name][3]
+    return oof
+
+
+def compare(
+    X: Any,
+    y: Any = None,
+    *,
+    hidden: tuple[int, ...] | str = (64, 64),
+    folds: int | None = None,
+    repeats: int | None = None,
+    seed: int = 0,
+    threshold: float = 0.02,
+    alpha: float = 0.05,
+    backend: str = "numpy",
+    time_budget: float | None = None,
+    missing: str = "error",
+    features: list[str] | None = None,
+    progress: bool | None = None,
+) -> Comparison:
+    """Cross-validate linear regression against a neural network and decide.
+
+    Parameters
+    ----------
+    X : table, path, dataset name or array of shape (n, k)
+    y : array of shape (n,), or the target column's name when ``X`` is a table
+    hidden : tuple of int or "auto"
+        The network's hidden layers; ``auto`` picks one of ``CANDIDATES`` by inner
+        validation inside each training fold.
+    folds, repeats : int, optional
+        K-fold cross-validation repeated; defaults from the number of rows.
+    seed : int
+        Fixes the folds and every model's initialisation: same seed, same verdict.
+    threshold : float
+        Smallest relative RMSE reduction worth a network (default 2%).
+    alpha : float
+        Significance level of the paired test.
+    backend : str
+        Engine for the neural models.
+    time_budget : float, optional
+        Seconds to aim for: folds, repeats and then epochs are scaled down to fit, and the
+        output says so.
+    missing : {"error", "drop", "mean", "median"}
+    features : list of str, optional
+        Feature columns (default: all but the target).
+    progress : bool, optional
+        Rich progress bar over folds and models on stderr (default: when a terminal).
+    """
+    start = time.perf_counter()
+    if missing not in MISSING_POLICIES:
+        raise ParameterError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
+    Xf, y_arr, target, categories = _prepare(X, y, features, missing)
+    _check_settings(hidden, threshold)
+    n = len(y_arr)
+    k_default, r_default = default_folds(n)
+    folds, repeats = folds or k_default, repeats or r_default
+    if not 2 <= folds <= n // 2:
+        raise ParameterError(f"folds must be between 2 and {n // 2} for {n} rows, got {folds}")
+    plan = _Plan(Xf, y_arr, hidden, backend, missing, categories)
+    results, splits, folds, repeats = _run_folds(
+        plan, folds, repeats, seed, time_budget, progress, start
+    )
+    scores = _scores(results)
+    lin = scores["linear"].rmse
+    reductions = (lin - scores["network"].rmse) / lin
+    test = corrected_resampled_t_test(reductions, n - n // folds, n // folds)
+    fit_ratio = float(scores["network"].fit_seconds.mean() / scores["linear"].fit_seconds.mean())
+    reset = ramsey_reset(Xf, y_arr, categories)
+    verdict, explanation = explain_verdict(test, threshold, alpha, fit_ratio, reset)
+    neuron_gap = float(abs(scores["neuron"].rmse.mean() / lin.mean() - 1))
+    if neuron_gap > 1e-3:
+        plan.notes.append(
+            f"the linear neuron's RMSE differs from least squares by {neuron_gap:.2%}: "
+            "gradient descent did not fully converge"
+        )
+    return Comparison(
+        verdict=verdict,
+        explanation=explanation,
+        target=target,
+        n_samples=n,
+        features=[str(c) for c in Xf.columns],
+        folds=folds,
+        repeats=repeats,
+        seed=seed,
+        threshold=threshold,
+        alpha=alpha,
+        scores=scores,
+        test=test,
+        fold_reductions=reductions,
+        fit_ratio=fit_ratio,
+        predict_ratio=float(
+            scores["network"].predict_seconds.mean() / scores["linear"].predict_seconds.mean()
+        ),
+        reset=reset,
+        neuron_gap=neuron_gap,
+        network_params={
+            "hidden": hidden if hidden == "auto" else list(hidden),
+            "backend": backend,
+            "max_epochs": plan.max_epochs,
+        },
+        chosen_hidden=[r["hidden"] for r in results],
+        notes=plan.notes,
+        oof=_out_of_fold(n, splits, results, folds),
+        X=Xf,
+        y=y_arr,
+        categories=categories,
+        elapsed_seconds=time.perf_counter() - start,
+    )

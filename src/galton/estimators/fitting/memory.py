@@ -1,0 +1,251 @@
+"""Fitting a network on rows held in memory: the validation split, the weight-decay search,
+the ensemble's members and checkpoints."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from galton import backends as engine_registry
+from galton.backends.base import Engine
+from galton.backends.common import init_params
+from galton.data.standardise import Scaling
+from galton.errors import DataError, ParameterError, TrainingInterrupted
+from galton.estimators.base import _jsonable, _require_finite
+from galton.estimators.fitting.finish import HeldOut, finish, start_replay, trained_network
+from galton.estimators.fitting.recipe import (
+    GAUSSIAN_STAGE,
+    WEIGHT_DECAYS,
+    network_for,
+    resolve_config,
+    searches_weight_decay,
+)
+from galton.estimators.params import check
+from galton.estimators.results import point_predictions
+from galton.metrics import regression_metrics
+from galton.spec import NetworkSpec, TrainConfig
+from galton.training import train
+from galton.training.checkpoint import read_checkpoint, stop_on_signals, write_checkpoint
+from galton.training.loop import continued_history
+from galton.training.monitor import Checkpointing, TrainResult
+from galton.training.monitor import TrainingInterrupted as LoopInterrupted
+
+
+@dataclass
+class _Training:
+    """One in-memory training's fixed parts: engine, network, rows and stop hooks."""
+
+    est: Any
+    engine: Engine
+    net: NetworkSpec
+    Xs: np.ndarray
+    ys: np.ndarray
+    y: np.ndarray  # the target in its own units
+    train_rows: np.ndarray
+    val_rows: np.ndarray
+    watch: bool
+    hooks: Checkpointing | None
+
+    def run(self, cfg: TrainConfig, params: list[np.ndarray]) -> TrainResult:
+        val = self.val_rows if self.watch else None
+        return train(
+            self.engine,
+            self.net,
+            params,
+            cfg,
+            self.Xs[self.train_rows],
+            self.ys[self.train_rows],
+            self.Xs[val] if val is not None else None,
+            self.ys[val] if val is not None else None,
+            self.est.progress,
+            self.hooks,
+        )
+
+    def member(self, cfg: TrainConfig, params: list[np.ndarray]) -> TrainResult:
+        """One member; a Gaussian-loss L-BFGS member fits its mean by squared error first
+        (from a random start the NLL's sharp, ill-conditioned optimum stalled L-BFGS far
+        from a good mean), then shapes the variance with the Gaussian loss."""
+        if cfg.loss != "gaussian" or cfg.optimizer != "lbfgs":
+            return self.run(cfg, params)
+        first = self.run(replace(cfg, loss="mse"), params)
+        stage = replace(cfg, max_epochs=max(1, cfg.max_epochs // GAUSSIAN_STAGE))
+        second = self.run(stage, first.params)
+        second.history = continued_history(first.history, second.history)
+        return second
+
+    def members(
+        self,
+        cfg: TrainConfig,
+        initial: list[np.ndarray],
+        rng: np.random.Generator,
+        scaling: Scaling,
+    ) -> tuple[list[TrainResult], dict[float, float], TrainConfig]:
+        """Every member (member 0 from ``initial``), after the weight-decay search if any;
+        returns the trainings, the search's validation RMSEs and the chosen config."""
+        results: list[TrainResult] = []
+        search: dict[float, float] = {}
+        if searches_weight_decay(self.est, cfg, len(self.val_rows)):
+            X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
+            searched = []
+            for wd in WEIGHT_DECAYS:  # each from the same start
+                result = self.member(replace(cfg, weight_decay=wd), initial)
+                pred = point_predictions(
+                    self.engine, self.net, result.params, X_val, cfg.dtype, scaling
+                )
+                search[wd] = regression_metrics(y_val, pred)["rmse"]
+                searched.append((search[wd], wd, result))
+            _, best, result = min(searched, key=lambda entry: entry[0])
+            results, cfg = [result], replace(cfg, weight_decay=best)  # member 0: the chosen
+        for member in range(len(results), self.est.ensemble):
+            # member k: its own random start (drawn in turn) and batch order
+            member_cfg = cfg if member == 0 else replace(cfg, seed=cfg.seed + member)
+            start_params = initial if member == 0 else init_params(self.net, rng)
+            results.append(self.member(member_cfg, start_params))
+        return results, search, cfg
+
+
+def _split(est: Any, n: int, cfg: TrainConfig, rng: np.random.Generator):
+    """Validation and training rows (sorted), and ``cfg`` without early stopping when no
+    rows can be held out. Networks with hidden layers always hold rows out: they calibrate
+    the intervals (split-conformal) even where early stopping is off."""
+    early = cfg.early_stopping
+    held_out = early or len(est.hidden) > 0
+    n_val = int(round(n * est.validation_fraction)) if held_out else 0
+    if held_out and (n_val < 2 or n - n_val < 2):
+        if early:
+            warnings.warn(
+                f"only {n} rows: early stopping needs a validation split; training on all rows",
+                UserWarning,
+                stacklevel=4,
+            )
+        n_val = 0
+    order = rng.permutation(n)
+    if n_val == 0 and early:
+        cfg = replace(cfg, early_stopping=False)
+    return np.sort(order[:n_val]), np.sort(order[n_val:]), cfg
+
+
+def _several(est: Any, cfg: TrainConfig, n_val: int) -> bool:
+    """Whether the fit runs several trainings (a checkpoint holds one)."""
+    return (
+        searches_weight_decay(est, cfg, n_val)
+        or est.ensemble > 1
+        or (cfg.loss == "gaussian" and cfg.optimizer == "lbfgs")
+    )
+
+
+@contextmanager
+def _checkpoints(
+    est: Any,
+    net: NetworkSpec,
+    digest: str,
+    checkpoint: str | Path | None,
+    resume: str | Path | None,
+    several: bool,
+) -> Iterator[Checkpointing | None]:
+    """Stop hooks for Ctrl-C and SIGTERM that write ``checkpoint``, the state to ``resume``
+    from, and the one-line ``TrainingInterrupted`` a stop ends in."""
+    settings = _jsonable({k: v for k, v in est.get_params().items() if k != "progress"})
+    if resume is not None and several:
+        raise ParameterError(
+            "resume works for a single training (ensemble=1, a fixed weight_decay, "
+            "not the two-stage Gaussian L-BFGS fit)"
+        )
+    state = None
+    if resume is not None:
+        state, meta = read_checkpoint(resume, net.param_shapes())
+        if meta.get("fingerprint") != digest:
+            raise DataError(f"{resume}: the checkpoint was made on other data")
+        changed = sorted(k for k in settings if meta["estimator"].get(k) != settings[k])
+        if changed:
+            raise ParameterError(
+                f"{resume}: the checkpoint was made with other settings ({', '.join(changed)})"
+            )
+    stops = stop_on_signals() if checkpoint is not None else nullcontext({"signal": None})
+    with stops as flag:
+        hooks = None
+        if checkpoint is not None or state is not None:
+            hooks = Checkpointing(
+                should_stop=lambda: checkpoint is not None and flag["signal"] is not None,
+                save=lambda st: (
+                    None
+                    if several
+                    else write_checkpoint(
+                        checkpoint, st, {"fingerprint": digest, "estimator": settings}
+                    )
+                ),
+                resume=state,
+            )
+        try:
+            yield hooks
+        except LoopInterrupted as exc:
+            if several:
+                raise TrainingInterrupted(
+                    f"training stopped after epoch {exc.epoch}; no checkpoint written: a "
+                    "weight-decay search or ensemble cannot be resumed, run it again",
+                    "",
+                    flag["signal"],
+                ) from None
+            raise TrainingInterrupted(
+                f"training interrupted after epoch {exc.epoch}; checkpoint written to {checkpoint}",
+                str(checkpoint),
+                flag["signal"],
+            ) from None
+
+
+def _initial(est: Any, net: NetworkSpec, rng: np.random.Generator) -> list[np.ndarray]:
+    """Member 0's start: seeded at random (always drawn, so later members' starts do not
+    depend on it), or the user's ``initial_params`` checked against the network."""
+    initial = init_params(net, rng)
+    if est.initial_params is None:
+        return initial
+    shapes = net.param_shapes()
+    given = [np.asarray(p, dtype=np.float64) for p in est.initial_params]
+    ok = len(given) == len(shapes) and all(
+        g.shape == s for g, s in zip(given, shapes, strict=False)
+    )
+    check(type(est).__name__, "initial_params", "...", ok, f"a list of arrays of shapes {shapes}")
+    return given
+
+
+def fit_in_memory(
+    est: Any, X: Any, y: Any, checkpoint: str | Path | None, resume: str | Path | None
+) -> None:
+    """Standardise, initialise at random and train; ``est.results_`` is the result."""
+    start = time.perf_counter()
+    engine = engine_registry.get_backend(str(est.backend))
+    X_arr, y_arr, _ = est._training_data(X, y)
+    n = len(y_arr)
+    scaling = Scaling.of_rows(X_arr, y_arr, est.standardize)
+    Xs, ys = scaling.inputs(X_arr), scaling.target(y_arr)
+    rng = np.random.default_rng(est.seed)
+    val_rows, train_rows, cfg = _split(est, n, resolve_config(est, n), rng)
+    net = network_for(est, X_arr.shape[1], cfg)
+    initial = _initial(est, net, rng)
+    digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
+    several = _several(est, cfg, len(val_rows))
+    with _checkpoints(est, net, digest, checkpoint, resume, several) as hooks:
+        watch = len(val_rows) > 0 and cfg.early_stopping
+        run = _Training(est, engine, net, Xs, ys, y_arr, train_rows, val_rows, watch, hooks)
+        trained, search, cfg = run.members(cfg, initial, rng, scaling)
+    results = trained_network(trained, engine.name, net, cfg, scaling, search)
+    if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
+        for params in results.members:
+            params[-2][:] = 0.0
+            params[-1][:] = 0.0
+    with np.errstate(all="ignore"):
+        pred, spread = results.distribution(Xs)
+    _require_finite(pred, "the trained network predicts", "training row")
+    calib = val_rows if len(val_rows) else train_rows
+    source = "validation" if len(val_rows) else "training"
+    held = HeldOut(y_arr[calib], pred[calib], spread[calib], source)
+    metrics = regression_metrics(y_arr, pred)
+    finish(est, results, metrics, held, start_replay(est, Xs, ys), n, start)
