@@ -363,6 +363,25 @@ class _Estimator:
         signing = None if key is None else read_key(key)
         write_model_file(path, {"kind": self._kind, **meta}, arrays, key=signing)
 
+    def to_dict(self) -> dict[str, Any]:
+        """What the fitted model is and how well it fits, JSON-ready (``galton fit --json``
+        and ``galton info``); subclasses add their own fields."""
+        self._require_fitted()
+        out: dict[str, Any] = {
+            "model": self._model_name(),
+            "target": self.target_name_,
+            "features": self.feature_names_in_,
+            "n_samples": self.n_samples_,
+            "metrics": self.metrics_,
+            "fit_seconds": self.fit_seconds_,
+        }
+        if getattr(self, "distributed_", None):
+            out["distributed"] = self.distributed_
+        return out
+
+    def _model_name(self) -> str:
+        return self._kind
+
     def _common_state(self) -> dict[str, Any]:
         return {
             "params": _jsonable(self.get_params()),

@@ -378,6 +378,42 @@ class LinearRegression(_Estimator):
         has_intercept = any(t.column is None for t in self.terms_)
         self.results_ = OLSResults(solution, names, self.n_samples_, has_intercept, log_weights_sum)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Coefficients with their standard errors, tests and intervals, and the fit's
+        statistics, JSON-ready."""
+        out = super().to_dict()
+        ci = self.conf_int()
+        r = self.results_
+        out["coefficients"] = [
+            {
+                "term": name,
+                "coef": r.params[k],
+                "std_err": r.bse[k],
+                "t": r.tvalues[k],
+                "p": r.pvalues[k],
+                "ci_low": ci[k, 0],
+                "ci_high": ci[k, 1],
+                "aliased": name in self.aliased_,
+            }
+            for k, name in enumerate(r.names)
+        ]
+        out["statistics"] = {
+            "r_squared": r.rsquared,
+            "adj_r_squared": r.rsquared_adj,
+            "residual_std_err": r.resid_std_err,
+            "f_statistic": r.fvalue,
+            "f_pvalue": r.f_pvalue,
+            "log_likelihood": r.llf,
+            "aic": r.aic,
+            "bic": r.bic,
+            "condition_number": r.solution.condition_number,
+            "rank": r.solution.rank,
+            "rank_tol": r.solution.rank_tol,
+            "solver": r.solution.method,
+            "df_resid": r.df_resid,
+        }
+        return out
+
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
         self._require_fitted()

@@ -475,6 +475,34 @@ class NeuralRegressor(_Estimator):
         lines.append("=" * 72)
         return "\n".join(lines)
 
+    def _model_name(self) -> str:
+        return "neural" if self.net_.hidden else "neuron"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The architecture, how it was trained and its history, JSON-ready."""
+        out = super().to_dict()
+        r, cfg = self.results_, self.train_config_
+        out.update(
+            backend=r.backend,
+            hidden=list(r.net.hidden),
+            activation=r.net.activation,
+            solver=cfg.optimizer,
+            loss=cfg.loss,
+            ensemble=len(r.members),
+            weight_decay=cfg.weight_decay,
+            weight_decay_search={str(k): v for k, v in r.weight_decay_search.items()},
+            dtype=cfg.dtype,
+            epochs=r.n_epochs,
+            best_epoch=r.best_epoch,
+            history=r.history,
+        )
+        if not r.net.hidden:
+            out["coefficients"] = [{"term": "const", "coef": self.intercept_}] + [
+                {"term": n, "coef": c}
+                for n, c in zip(self.feature_names_, self.coef_, strict=True)
+            ]
+        return out
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         meta, arrays = self.results_.to_state()
         return {**self._common_state(), **meta}, arrays

@@ -1,0 +1,54 @@
+"""The ``galton`` Typer app and the options its commands share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    name="galton",
+    help="Least squares and neural networks side by side: does a neural network beat "
+    "linear regression on your data?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+# Options that fit and compare share.
+DbOpt = Annotated[
+    Path | None, typer.Option(help="A DuckDB or SQLite file to query instead of DATA.")
+]
+SqlOpt = Annotated[str | None, typer.Option(help="The query to run on --db.")]
+FeaturesOpt = Annotated[
+    str | None, typer.Option(help="Comma-separated feature columns (default: all others).")
+]
+DropMissingOpt = Annotated[
+    bool, typer.Option("--drop-missing", help="Drop rows with missing values.")
+]
+ImputeOpt = Annotated[str | None, typer.Option(help="Fill missing feature values: mean or median.")]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
+    ),
+]
+KeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        help="Key file: refuse the model unless it is signed with this key "
+        "(default: GALTON_SIGNING_KEY, if set).",
+    ),
+]
+SignKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sign-key",
+        help="Sign the written model with this key file (HMAC-SHA256; default: "
+        "GALTON_SIGNING_KEY, if set).",
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]

@@ -1,0 +1,93 @@
+"""``galton compare``: yay or nay, with the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from galton.cli.app import (
+    DbOpt,
+    DropMissingOpt,
+    FeaturesOpt,
+    FormatOpt,
+    ImputeOpt,
+    JsonOpt,
+    QuietOpt,
+    SqlOpt,
+    app,
+)
+from galton.cli.inputs import missing_policy, parse_hidden, read_input
+from galton.cli.output import echo, emit_json, said_warnings
+from galton.errors import GaltonError
+
+
+@app.command()
+def compare(
+    data: Annotated[str | None, typer.Argument(help="A data file or bundled dataset name.")] = None,
+    db: DbOpt = None,
+    sql: SqlOpt = None,
+    target: Annotated[str | None, typer.Option("--target", "-t", help="Target column.")] = None,
+    features: FeaturesOpt = None,
+    hidden: Annotated[
+        str, typer.Option(help="The network's hidden layers, e.g. 64,64, or 'auto'.")
+    ] = "64,64",
+    folds: Annotated[int | None, typer.Option(help="K of K-fold (default from n).")] = None,
+    repeats: Annotated[int | None, typer.Option(help="Repeats of K-fold (default from n).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: folds and initialisations.")] = 0,
+    threshold: Annotated[
+        float, typer.Option(help="Smallest relative RMSE cut worth a network.")
+    ] = 0.02,
+    backend: Annotated[str, typer.Option(help="Engine for the neural models.")] = "numpy",
+    time_budget: Annotated[
+        float | None, typer.Option(help="Seconds to aim for; folds and epochs scale down.")
+    ] = None,
+    drop_missing: DropMissingOpt = False,
+    impute: ImputeOpt = None,
+    fmt: FormatOpt = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a self-contained HTML report here.")
+    ] = None,
+    plots: Annotated[Path | None, typer.Option(help="Also write every figure as PNG here.")] = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Yay or nay: does a neural network beat linear regression on this data?"""
+    from galton.comparison import compare as run_compare
+
+    missing = missing_policy(drop_missing, impute)
+    if target is None:
+        raise GaltonError("give --target COL: the column to predict")
+    layers: tuple[int, ...] | str = "auto" if hidden.strip() == "auto" else parse_hidden(hidden)
+    if layers == ():
+        raise GaltonError(
+            "--hidden needs at least one layer (the linear neuron is always compared)"
+        )
+    if report is not None and not (report.parent if str(report.parent) else Path(".")).is_dir():
+        raise GaltonError(f"{report}: directory {report.parent} does not exist")
+    frame = read_input(data, db, sql, fmt)
+    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    with said_warnings():
+        result = run_compare(
+            frame,
+            target,
+            hidden=layers,
+            folds=folds,
+            repeats=repeats,
+            seed=seed,
+            threshold=threshold,
+            backend=backend,
+            time_budget=time_budget,
+            missing=missing,
+            features=chosen,
+            progress=False if quiet or as_json else None,
+        )
+        if report is not None or plots is not None:
+            result.to_html(report if report is not None else Path(plots) / "report.html", plots)
+    if as_json:
+        emit_json({**result.to_dict(), "report": str(report) if report else None})
+        return
+    echo(result.summary())
+    if report is not None:
+        echo(f"report written to {report}")

@@ -1,0 +1,373 @@
+"""Fitting and updating: ``galton fit`` and ``galton update``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from galton.cli.app import (
+    DbOpt,
+    DropMissingOpt,
+    FeaturesOpt,
+    FormatOpt,
+    ImputeOpt,
+    JsonOpt,
+    QuietOpt,
+    SignKeyOpt,
+    SqlOpt,
+    app,
+)
+from galton.cli.inputs import (
+    load_model,
+    missing_policy,
+    parse_hidden,
+    parse_weight_decay,
+    read_input,
+    signing_key,
+)
+from galton.cli.output import echo, emit_json, said_warnings
+from galton.errors import GaltonError
+
+
+@app.command()
+def fit(
+    data: Annotated[
+        str | None,
+        typer.Argument(help="CSV, TSV, Parquet or JSON Lines file, or a bundled dataset name."),
+    ] = None,
+    db: DbOpt = None,
+    sql: SqlOpt = None,
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="Target column (or give --formula).")
+    ] = None,
+    features: FeaturesOpt = None,
+    formula: Annotated[
+        str | None,
+        typer.Option(help='A formula instead of --target/--features: "y ~ a + I(b**0.5) + C(g)".'),
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="linear, neuron (one linear neuron) or neural.")
+    ] = "linear",
+    hidden: Annotated[
+        str, typer.Option(help="Hidden layer widths for --model neural, e.g. 64,64.")
+    ] = "64,64",
+    backend: Annotated[
+        str, typer.Option(help="Engine for neural models (see `galton backends`).")
+    ] = "numpy",
+    device: Annotated[
+        str, typer.Option(help="auto, cpu or cuda: where torch and jax train (auto: any GPU).")
+    ] = "auto",
+    degree: Annotated[
+        int, typer.Option(help="Polynomial degree for --model linear (raw powers).")
+    ] = 1,
+    no_intercept: Annotated[
+        bool, typer.Option("--no-intercept", help="Fit without an intercept.")
+    ] = False,
+    solver: Annotated[
+        str, typer.Option(help="Neural solver: auto, sgd, adam, adamw, lbfgs, cg.")
+    ] = "auto",
+    activation: Annotated[
+        str, typer.Option(help="relu, tanh, sigmoid, silu or identity.")
+    ] = "relu",
+    loss: Annotated[
+        str, typer.Option(help="auto, mse, mae, huber or gaussian (mean and variance outputs).")
+    ] = "auto",
+    ensemble: Annotated[
+        int,
+        typer.Option(help="Networks averaged (Gaussian-loss members: intervals per row)."),
+    ] = 1,
+    weight_decay: Annotated[
+        str,
+        typer.Option(help="L2 penalty, or auto (chosen on validation rows for L-BFGS)."),
+    ] = "auto",
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs (L-BFGS: iterations).")] = None,
+    lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    dtype: Annotated[str, typer.Option(help="float64 or float32 for neural models.")] = "float64",
+    drop_missing: DropMissingOpt = False,
+    impute: ImputeOpt = None,
+    fmt: FormatOpt = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")
+    ] = None,
+    patience: Annotated[int, typer.Option(help="Epochs without improvement before stopping.")] = 20,
+    no_early_stopping: Annotated[
+        bool, typer.Option("--no-early-stopping", help="Train all --epochs, no validation split.")
+    ] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where Ctrl-C or SIGTERM writes the training state (default: "
+            "OUT.checkpoint, or galton-fit.checkpoint)."
+        ),
+    ] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue an interrupted fit from its checkpoint.")
+    ] = None,
+    stream: Annotated[
+        bool,
+        typer.Option(
+            "--stream",
+            help="Read DATA in chunks, never whole (automatic above --memory-limit, and for "
+            "directories and glob patterns).",
+        ),
+    ] = False,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Memory for the data, e.g. 1GB (default: a quarter of RAM)."),
+    ] = None,
+    chunk_rows: Annotated[
+        int | None, typer.Option(help="Rows per chunk when streaming (default: from the limit).")
+    ] = None,
+    replay_rows: Annotated[
+        int,
+        typer.Option(help="Neural: training rows kept in the model, replayed by `galton update`."),
+    ] = 0,
+    engine: Annotated[
+        str,
+        typer.Option(help="local, or dask: DATA (Parquet/CSV files) is fitted on a Dask cluster."),
+    ] = "local",
+    sign_key: SignKeyOpt = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (default: a LocalCluster for the fit)."),
+    ] = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit a model and print its summary; save it with --out."""
+    if engine not in ("local", "dask"):
+        raise GaltonError(f"--engine must be local or dask, got '{engine}'")
+    if scheduler is not None and engine != "dask":
+        raise GaltonError("--scheduler goes with --engine dask")
+    if chunk_rows is not None and chunk_rows < 1:
+        raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
+    settings = {
+        "hidden": hidden,
+        "activation": activation,
+        "loss": loss,
+        "ensemble": ensemble,
+        "weight_decay": weight_decay,
+        "solver": solver,
+        "learning_rate": lr,
+        "max_epochs": epochs,
+        "dtype": dtype,
+        "backend": backend,
+        "device": device,
+        "seed": seed,
+        "patience": patience,
+        "replay_rows": replay_rows,
+        "early_stopping": "auto" if not no_early_stopping else False,
+        "progress": False if quiet or as_json else None,
+        "fit_intercept": not no_intercept,
+        "degree": degree,
+    }
+    missing = missing_policy(drop_missing, impute)
+    estimator = _estimator(model, settings, missing, formula, engine, scheduler)
+    chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
+    source = _Source(data, db, sql, fmt, target, chosen, formula)
+    with said_warnings():
+        _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
+    report_fit(estimator, out, as_json, sign_key)
+
+
+def _estimator(
+    model: str,
+    settings: dict[str, Any],
+    missing: str,
+    formula: str | None,
+    engine: str,
+    scheduler: str | None,
+) -> Any:
+    """The unfitted estimator ``--model`` names, with the options that apply to it."""
+    from galton.estimators import LinearRegression, NeuralRegressor
+
+    if model not in ("linear", "neuron", "neural"):
+        raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
+    common = {"missing": missing, "formula": formula, "engine": engine, "scheduler": scheduler}
+    if model == "linear":
+        return LinearRegression(
+            fit_intercept=settings["fit_intercept"], degree=settings["degree"], **common
+        )
+    neural = {k: v for k, v in settings.items() if k not in ("fit_intercept", "degree")}
+    neural["hidden"] = () if model == "neuron" else parse_hidden(settings["hidden"])
+    neural["weight_decay"] = parse_weight_decay(settings["weight_decay"])
+    return NeuralRegressor(**neural, **common)
+
+
+@dataclass
+class _Source:
+    """Where the rows come from: DATA (with its format) or ``--db``/``--sql``; which
+    columns: ``--target`` and ``--features``, or ``--formula``."""
+
+    data: str | None
+    db: Path | None
+    sql: str | None
+    fmt: str | None
+    target: str | None
+    features: list[str] | None
+    formula: str | None
+
+    @property
+    def files(self) -> bool:
+        return self.data is not None and self.db is None
+
+
+def _fit(
+    estimator: Any,
+    source: _Source,
+    stream: bool,
+    memory_limit: str | None,
+    chunk_rows: int | None,
+    checkpoint: Path | None,
+    resume: Path | None,
+    out: Path | None,
+) -> None:
+    """The one fit entry point: on Dask, streamed in chunks (asked for, or data larger
+    than the memory limit, a directory or a glob pattern) or in memory."""
+    from galton.data.chunks import chunk_rows_for, is_pattern, stream_bytes
+    from galton.data.chunks import memory_limit as bytes_limit
+
+    limit = bytes_limit(memory_limit)
+    data = source.data
+    streamed = source.files and (
+        stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
+    )
+    if estimator.engine == "dask" or streamed:
+        if not source.files or source.target is None or source.formula is not None:
+            raise GaltonError(
+                f"{'--engine dask' if estimator.engine == 'dask' else 'a streamed fit'} takes "
+                "DATA (files) and --target COL, not --formula or --db"
+            )
+        if resume is not None:
+            raise GaltonError("--resume applies to in-memory fits")
+        if estimator.engine == "dask":
+            estimator.fit(data, source.target)
+        else:
+            rows = chunk_rows or chunk_rows_for(data, limit)
+            estimator.fit_stream(data, source.target, chunk_rows=rows, features=source.features)
+        return
+    X, y = _table(source)
+    estimator.fit(X, y, **_stops(estimator, checkpoint, resume, out))
+
+
+def _table(source: _Source) -> tuple[Any, Any]:
+    """The rows read whole, split into features and target (or whole, for a formula)."""
+    from galton.data.loading import describe_source, split_target
+
+    frame = read_input(source.data, source.db, source.sql, source.fmt)
+    if source.formula is not None:
+        if source.target is not None or source.features is not None:
+            raise GaltonError("--formula names the target and features: drop --target/--features")
+        return frame, None
+    if source.target is None:
+        raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
+    return split_target(frame, source.target, source.features, describe_source(frame))
+
+
+def _stops(
+    estimator: Any, checkpoint: Path | None, resume: Path | None, out: Path | None
+) -> dict[str, Any]:
+    """Checkpointing for networks: Ctrl-C and SIGTERM stop every network fit cleanly."""
+    from galton.estimators import LinearRegression
+
+    if isinstance(estimator, LinearRegression):
+        if resume is not None:
+            raise GaltonError("--resume applies to neural models (--model neuron or neural)")
+        return {}
+    if estimator.ensemble > 1 and resume is not None:
+        raise GaltonError("--resume applies to a single network (--ensemble 1)")
+    default = Path(f"{out}.checkpoint") if out is not None else Path("galton-fit.checkpoint")
+    return {"checkpoint": checkpoint or default, "resume": resume}
+
+
+def report_fit(
+    estimator: Any, out: Path | None, as_json: bool, sign_key: Path | None = None
+) -> None:
+    """Save the fitted model when asked, then print its summary or JSON."""
+    if out is not None:
+        estimator.save(out, key=signing_key(sign_key))
+    if as_json:
+        emit_json({**estimator.to_dict(), "saved_to": str(out) if out else None})
+        return
+    echo(estimator.summary())
+    run = getattr(estimator, "distributed_", None)
+    if run:
+        echo(
+            f"Dask: {run['workers']} workers at {run['scheduler']}, {run['partitions']} "
+            f"partitions; {run['rows_read']} rows read of {run['rows_expected']} in the "
+            f"source, {run['rows_used']} used"
+        )
+    if out is not None:
+        echo(f"saved to {out}")
+
+
+@app.command()
+def update(
+    model_path: Annotated[
+        Path, typer.Argument(metavar="MODEL", help="A model file saved by `galton fit --out`.")
+    ],
+    data: Annotated[str, typer.Argument(metavar="NEWDATA", help="New rows: a file.")],
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="Target column (default: the model's).")
+    ] = None,
+    epochs: Annotated[
+        int | None, typer.Option(help="Neural models: passes over the new rows.")
+    ] = None,
+    fmt: FormatOpt = None,
+    memory_limit: Annotated[
+        str | None,
+        typer.Option(help="Memory for the new rows' chunks, e.g. 1GB (default: a quarter of RAM)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the updated model here, not MODEL.")
+    ] = None,
+    as_json: JsonOpt = False,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key",
+            help="Key file: check MODEL's signature and sign the updated file "
+            "(default: GALTON_SIGNING_KEY, if set).",
+        ),
+    ] = None,
+) -> None:
+    """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
+    from galton.data.chunks import chunk_rows_for
+    from galton.data.chunks import memory_limit as bytes_limit
+    from galton.data.loading import read_table
+    from galton.estimators import LinearRegression
+
+    limit = bytes_limit(memory_limit)
+    signing = signing_key(key)
+    estimator = load_model(model_path, key)
+    rows_before = estimator.n_samples_
+    with said_warnings():
+        if isinstance(estimator, LinearRegression):
+            if epochs is not None:
+                raise GaltonError("--epochs applies to neural models; a linear update is exact")
+            # exact and in bounded memory: the new rows are merged chunk by chunk
+            source = read_table(data, fmt) if fmt else data
+            estimator.update_stream(source, target, chunk_rows=chunk_rows_for(source, limit))
+        else:
+            estimator.partial_fit(read_table(data, fmt), target, epochs=epochs)
+    added = estimator.n_samples_ - rows_before
+    destination = out or model_path
+    if estimator.signed_ and signing is None:
+        echo(
+            f"galton: warning: {model_path} was signed; the updated file is not (give --key)",
+            err=True,
+        )
+    estimator.save(destination, key=signing)
+    if as_json:
+        body = {**estimator.to_dict(), "rows_before": rows_before, "rows_added": added}
+        emit_json({**body, "saved_to": str(destination)})
+        return
+    echo(estimator.summary())
+    echo(
+        f"updated with {added} rows of {data} (trained on {rows_before} before); "
+        f"saved to {destination}"
+    )
