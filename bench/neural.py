@@ -1,6 +1,6 @@
 """Neural regression, time to accuracy: galton against scikit-learn and a plain PyTorch loop.
 
-On UCI kin8nm and power-plant (the standard splits, from ``../shared/data/uci``) and on a
+On UCI kin8nm and power-plant (the standard splits, from ``bench/data/uci``) and on a
 synthetic non-linear 200,000 x 20 dataset, measures test RMSE and wall time of
 
 - galton's default ``NeuralRegressor`` (numpy and torch engines; only ``max_epochs`` is
@@ -38,7 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import galton  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from uci import UCI, dataset_folder, load_split  # noqa: E402
+from uci import NIST, UCI, dataset_folder, load_split  # noqa: E402
 
 #: galton's budgets (max_epochs) tried to trace time against accuracy; None = the default
 LADDER = (10, 20, 40, 80, 120, None)
@@ -274,7 +274,7 @@ def linear_neuron_table(repeats: int) -> None:
         frame = load_dataset(name)
         problems.append((name, frame[["x"]].to_numpy(float), frame["y"].to_numpy(float)))
     for name in ("Norris", "Pontius", "Longley"):
-        problem = read_nist(UCI.parent / "nist_strd" / f"{name}.dat")
+        problem = read_nist(NIST / f"{name}.dat")
         X = np.asarray(problem.X, dtype=float)
         if name == "Pontius":
             X = np.column_stack([X[:, 0], X[:, 0] ** 2])

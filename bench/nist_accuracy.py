@@ -18,7 +18,7 @@ from galton.data.nist import read_nist
 from galton.exact import build_design, polynomial_terms
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DIR = HERE.parent.parent / "shared" / "data" / "nist_strd"
+DEFAULT_DIR = HERE.parent / "tests" / "data" / "nist_strd"  # origin: tests/data/README.md
 
 
 def correct_digits(value: np.ndarray, certified: np.ndarray) -> float:

@@ -13,7 +13,7 @@ Nothing is tuned per dataset and the test rows are only scored.
 
 Run: ``.venv/bin/python bench/uci.py [--datasets concrete,energy,...|PATH] [--splits N]
 [--ensemble K] [--backend numpy] [--jobs 2]``. A dataset is a name under ``--data-dir``
-(default ``../shared/data/uci``) or a path to a folder in the same layout (the folder that
+(default ``bench/data/uci``) or a path to a folder in the same layout (the folder that
 holds ``data/``, or ``data/`` itself).
 """
 
@@ -31,13 +31,17 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED = Path(os.environ.get("GALTON_SHARED", Path(__file__).resolve().parents[2] / "shared"))
-UCI = SHARED / "data" / "uci"
+#: The splits ship in ``bench/data/uci`` (origin and licence in ``bench/data/README.md``);
+#: ``GALTON_BENCH_DATA`` points elsewhere.
+DATA = Path(os.environ.get("GALTON_BENCH_DATA", Path(__file__).resolve().parent / "data"))
+UCI = DATA / "uci"
+#: The NIST StRD files the tests read.
+NIST = Path(__file__).resolve().parents[1] / "tests" / "data" / "nist_strd"
 DATASETS = ("concrete", "energy", "kin8nm", "power-plant", "yacht")
 LEVEL = 0.9
 
 #: Published test RMSE and log-likelihood (mean, standard error over the 20 splits), from
-#: ``shared/data/README.md``: MC dropout (Gal & Ghahramani 2016, Table 1), Deep Ensembles
+#: ``bench/data/README.md``: MC dropout (Gal & Ghahramani 2016, Table 1), Deep Ensembles
 #: (Lakshminarayanan et al. 2017, Table 1) and the best published result on these splits.
 PUBLISHED: dict[str, dict[str, tuple[float, float]]] = {
     "concrete": {

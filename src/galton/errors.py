@@ -23,8 +23,12 @@ class ParameterError(GaltonError):
     """An estimator parameter outside its allowed values."""
 
 
-class NotFittedError(GaltonError):
-    """A method that needs a fitted model was called before ``fit``."""
+class NotFittedError(GaltonError, AttributeError):
+    """A method or fitted attribute that needs a fitted model was used before ``fit``.
+
+    Also an ``AttributeError``, as scikit-learn's own: ``hasattr(model, "coef_")`` is
+    False on an unfitted model, whose fitted attributes are computed from ``results_``.
+    """
 
 
 class TrainingInterrupted(GaltonError):

@@ -25,12 +25,6 @@ from galton.data.datasets import load_dataset, seed_tensorflow_data
 from galton.estimators import LinearRegression, NeuralRegressor
 
 NAMES = ("least-squares", "tensorflow", "pytorch", "theano")
-DEFAULT_BACKEND = {
-    "least-squares": None,
-    "tensorflow": "tensorflow",
-    "pytorch": "torch",
-    "theano": "pytensor",
-}
 
 
 @dataclass(frozen=True)
@@ -84,7 +78,7 @@ def _check(quantity, tutorial, galton, exact, rule: tuple[str, bool]) -> Check:
 
 def _gradient_descent(backend: str, **overrides: Any) -> NeuralRegressor:
     """A linear neuron trained exactly as a tutorial did: raw data, plain SGD, no stopping."""
-    params = dict(
+    params: dict[str, Any] = dict(
         hidden=(),
         solver="sgd",
         momentum=0.0,

@@ -30,7 +30,7 @@ import stat
 import struct
 import zipfile
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
@@ -53,7 +53,7 @@ MAX_KEY_BYTES, MIN_KEY_BYTES = 1 << 20, 16
 SIGNING_KEY_ENV = "GALTON_SIGNING_KEY"
 
 #: safetensors dtype names <-> numpy dtypes (little-endian), the only ones read or written.
-DTYPES = {
+DTYPES: dict[str, np.dtype] = {
     "F64": np.dtype("<f8"),
     "F32": np.dtype("<f4"),
     "I64": np.dtype("<i8"),
@@ -289,7 +289,7 @@ def _read_safetensors(
     if position != data_size:
         raise _corrupt(path, f"arrays cover {position} of {data_size} data bytes")
     data = bytearray(data_size)
-    if handle.readinto(data) != data_size:
+    if handle.readinto(data) != data_size:  # type: ignore[attr-defined]
         raise _corrupt(path, "truncated")
     arrays = {
         name: np.frombuffer(data, dtype=dtype, count=int(np.prod(shape)), offset=begin).reshape(
@@ -364,7 +364,7 @@ def _read_npz(
     return meta, out
 
 
-def _read_npy(path: Path, stream: BinaryIO, member_size: int) -> np.ndarray:
+def _read_npy(path: Path, stream: IO[bytes], member_size: int) -> np.ndarray:
     """One ``.npy`` member: its header parsed by numpy's literal parser, sizes checked first."""
     fmt = np.lib.format
     version = fmt.read_magic(stream)

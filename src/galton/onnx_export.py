@@ -20,100 +20,115 @@ from galton.errors import GaltonError
 OPSET = 19
 
 
+class _Graph:
+    """Nodes, constants and inputs of the graph being built (``onnx.helper`` objects)."""
+
+    def __init__(self) -> None:
+        from onnx import helper, numpy_helper
+
+        self.helper, self.numpy_helper = helper, numpy_helper
+        self.nodes: list[Any] = []
+        self.inits: list[Any] = []
+        self.inputs: list[Any] = []
+        self._counter = iter(range(1_000_000))
+
+    def const(self, value: Any) -> str:
+        """A constant tensor; returns its name."""
+        name = f"c{next(self._counter)}"
+        self.inits.append(self.numpy_helper.from_array(np.asarray(value), name))
+        return name
+
+    def op(self, kind: str, args: list[str], **attrs: Any) -> str:
+        """One node of ``kind`` on ``args``; returns its output's name."""
+        out = f"t{next(self._counter)}"
+        self.nodes.append(self.helper.make_node(kind, args, [out], **attrs))
+        return out
+
+    def concat(self, columns: list[str]) -> str:
+        return self.op("Concat", columns, axis=1) if len(columns) > 1 else columns[0]
+
+
+def _inputs(g: _Graph, model: Any) -> str:
+    """One input per original column, imputed and one-hot encoded as in fit: the design
+    inputs (N, d)."""
+    from onnx import TensorProto
+
+    columns: list[str] = []
+    for info in model.preprocessor_.columns_:
+        name = info["name"]
+        if info["kind"] == "categorical":
+            g.inputs.append(g.helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
+            for level in info["categories"][1:]:
+                equal = g.op("Equal", [name, g.const(np.array([level], dtype=object))])
+                columns.append(g.op("Cast", [equal], to=TensorProto.DOUBLE))
+            continue
+        g.inputs.append(g.helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["N", 1]))
+        value = name
+        if "fill" in info:  # the imputation learned in fit
+            value = g.op("Where", [g.op("IsNaN", [name]), g.const(np.array(info["fill"])), name])
+        columns.append(value)
+    return g.concat(columns)
+
+
+def _linear(g: _Graph, model: Any, X: str) -> str:
+    """Polynomial terms of the inputs times the coefficients, plus the intercept."""
+    coef = np.nan_to_num(model.params_, nan=0.0)
+    terms = []
+    for term in model.terms_:
+        if term.column is None:
+            continue
+        bounds = [g.const(np.array([term.column])), g.const(np.array([term.column + 1]))]
+        col = g.op("Slice", [X, *bounds, g.const(np.array([1]))])
+        power = g.const(np.array(float(term.power)))
+        terms.append(g.op("Pow", [col, power]) if term.power > 1 else col)
+    pairs = list(zip(coef, model.terms_, strict=True))
+    weights = np.array([c for c, t in pairs if t.column is not None])
+    intercept = sum(c for c, t in pairs if t.column is None)
+    product = g.op("MatMul", [g.concat(terms), g.const(weights.reshape(-1, 1))])
+    return g.op("Add", [product, g.const(np.array([intercept]))])
+
+
+def _network(g: _Graph, model: Any, X: str) -> str:
+    """The members' mean output on standardised inputs, in the target's units."""
+    scaling = model.results_.scaling
+    standardised = g.op(
+        "Div", [g.op("Sub", [X, g.const(scaling.x_mean)]), g.const(scaling.x_scale)]
+    )
+    means = []
+    for params in model.members_:
+        # the mean output only: a Gaussian-loss network's second output is its variance
+        params = [*params[:-2], params[-2][:, :1], params[-1][:1]]
+        n_layers = len(params) // 2
+        h = standardised
+        for layer in range(n_layers):
+            product = g.op("MatMul", [h, g.const(params[2 * layer])])
+            h = g.op("Add", [product, g.const(params[2 * layer + 1])])
+            if layer < n_layers - 1:
+                h = _activation(g.op, h, model.net_.activation)
+        means.append(h)
+    mean = means[0] if len(means) == 1 else g.op("Sum", means)
+    scale = scaling.y_scale / len(means)  # the members' average, in the target's units
+    scaled = g.op("Mul", [mean, g.const(np.array([scale]))])
+    return g.op("Add", [scaled, g.const(np.array([scaling.y_mean]))])
+
+
 def export_onnx(model: Any, path: str | Path) -> None:
     """Write ``model`` (a fitted ``LinearRegression`` or ``NeuralRegressor``) to ``path``."""
     try:
         import onnx
-        from onnx import TensorProto, helper, numpy_helper
+        from onnx import TensorProto, helper
     except ImportError:
         raise GaltonError("ONNX export needs onnx: pip install 'galton[onnx]'") from None
     from galton.estimators import LinearRegression
 
     if getattr(model, "formula_", None) is not None:
         raise GaltonError("ONNX export of models fitted with a formula is not supported yet")
-    nodes: list[Any] = []
-    inits: list[Any] = []
-    inputs: list[Any] = []
-    counter = iter(range(1_000_000))
-
-    def const(value: Any, name: str | None = None) -> str:
-        name = name or f"c{next(counter)}"
-        inits.append(numpy_helper.from_array(np.asarray(value), name))
-        return name
-
-    def op(kind: str, args: list[str], **attrs: Any) -> str:
-        out = f"t{next(counter)}"
-        nodes.append(helper.make_node(kind, args, [out], **attrs))
-        return out
-
-    columns: list[str] = []
-    for info in model.preprocessor_.columns_:
-        name = info["name"]
-        if info["kind"] == "categorical":
-            inputs.append(helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
-            for level in info["categories"][1:]:
-                equal = op("Equal", [name, const(np.array([level], dtype=object))])
-                columns.append(op("Cast", [equal], to=TensorProto.DOUBLE))
-            continue
-        inputs.append(helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["N", 1]))
-        value = name
-        if "fill" in info:  # the imputation learned in fit
-            value = op("Where", [op("IsNaN", [name]), const(np.array(info["fill"])), name])
-        columns.append(value)
-    X = op("Concat", columns, axis=1) if len(columns) > 1 else columns[0]
-
-    if isinstance(model, LinearRegression):
-        coef = np.nan_to_num(model.params_, nan=0.0)
-        terms = []
-        for term in model.terms_:
-            if term.column is None:
-                continue
-            col = op(
-                "Slice",
-                [
-                    X,
-                    const(np.array([term.column])),
-                    const(np.array([term.column + 1])),
-                    const(np.array([1])),
-                ],
-            )
-            terms.append(
-                op("Pow", [col, const(np.array(float(term.power)))]) if term.power > 1 else col
-            )
-        weights = np.array(
-            [c for c, t in zip(coef, model.terms_, strict=True) if t.column is not None]
-        )
-        intercept = sum(c for c, t in zip(coef, model.terms_, strict=True) if t.column is None)
-        design = op("Concat", terms, axis=1) if len(terms) > 1 else terms[0]
-        out = op(
-            "Add",
-            [op("MatMul", [design, const(weights.reshape(-1, 1))]), const(np.array([intercept]))],
-        )
-    else:
-        standardised = op("Div", [op("Sub", [X, const(model.x_mean_)]), const(model.x_scale_)])
-        means = []
-        for params in model.members_:
-            # the mean output only: a Gaussian-loss network's second output is its variance
-            params = [*params[:-2], params[-2][:, :1], params[-1][:1]]
-            n_layers = len(params) // 2
-            h = standardised
-            for layer in range(n_layers):
-                h = op(
-                    "Add",
-                    [op("MatMul", [h, const(params[2 * layer])]), const(params[2 * layer + 1])],
-                )
-                if layer < n_layers - 1:
-                    h = _activation(op, h, model.net_.activation)
-            means.append(h)
-        mean = means[0] if len(means) == 1 else op("Sum", means)
-        scale = model.y_scale_ / len(means)  # the members' average, in the target's units
-        out = op(
-            "Add",
-            [op("Mul", [mean, const(np.array([scale]))]), const(np.array([model.y_mean_]))],
-        )
-    nodes.append(helper.make_node("Identity", [out], ["prediction"]))
+    g = _Graph()
+    X = _inputs(g, model)
+    out = _linear(g, model, X) if isinstance(model, LinearRegression) else _network(g, model, X)
+    g.nodes.append(helper.make_node("Identity", [out], ["prediction"]))
     output = helper.make_tensor_value_info("prediction", TensorProto.DOUBLE, ["N", 1])
-    graph = helper.make_graph(nodes, "galton", inputs, [output], inits)
+    graph = helper.make_graph(g.nodes, "galton", g.inputs, [output], g.inits)
     onnx_model = helper.make_model(
         graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="galton"
     )

@@ -66,7 +66,7 @@ class TrainConfig:
     tol: float = 1e-7
     huber_delta: float = 1.0
     dtype: str = "float64"
-    seed: int | None = 0
+    seed: int = 0
     device: str = "cpu"
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -90,7 +90,7 @@ def optimizer_update(
     t: Any,
     lr: Any,
     momentum: float,
-    decay: float,
+    decay: Any,
     sqrt: Callable[[Any], Any],
 ) -> tuple[Any, Any, Any]:
     """One optimizer update of one parameter, returning ``(param, m, v)``.

@@ -46,7 +46,8 @@ class DaskTrainer(NumpyTrainer):
     class is that trainer with its data term computed on the cluster). The same batches
     give the same steps as the NumPy engine in one process (up to the order of sums)."""
 
-    def bind(self, params: list[np.ndarray], X: PartitionedRows, y: None = None) -> None:
+    def bind(self, params: list[np.ndarray], X: Any, y: Any = None) -> None:
+        """``X``: the ``PartitionedRows`` on the workers (``y`` is in them)."""
         if self.cfg.dtype != "float64":
             raise GaltonError("engine='dask' trains in float64")
         self.rows = X

@@ -111,6 +111,8 @@ def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: st
 class JaxTrainer(BaseTrainer):
     """Immutable state ``(params, m, v, t)`` threaded through a jitted step."""
 
+    params: tuple[jax.Array, ...]
+
     def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
         net, cfg = self.net, self.cfg
         self.dtype = jnp.dtype(cfg.dtype)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from galton.backends.base import BaseTrainer, Engine, Ops, predictor
@@ -19,7 +21,7 @@ from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "numpy"
 
-_ACTIVATIONS = {
+_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "relu": lambda z: np.maximum(z, 0),
     "tanh": np.tanh,
     "sigmoid": lambda z: 1 / (1 + np.exp(-z)),

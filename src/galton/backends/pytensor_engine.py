@@ -131,7 +131,7 @@ class _Graphs:
                 cfg.loss,
                 cfg.huber_delta,
             )
-            grads = pytensor.grad(loss, self.params)
+            grads: Any = pytensor.grad(loss, self.params)
             t = self.t + 1
             updates = [(self.t, t)]
             for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
@@ -153,7 +153,7 @@ class _Graphs:
             cfg = self.cfg
             params = _symbolic_params(self.net, self.dtype)
             loss = objective(OPS, self.net, cfg, params, self.X, self.y)
-            grads = pytensor.grad(loss, params)
+            grads: Any = pytensor.grad(loss, params)
             self._objective = _compile(self.mode, params, [loss, *grads])
         return self._objective
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -51,12 +53,16 @@ class TorchTrainer(BaseTrainer):
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
         cfg = self.cfg
-        groups = [
-            {"params": [p for i, p in enumerate(self.params) if is_weight(i)]},
-            {"params": [p for i, p in enumerate(self.params) if not is_weight(i)]},
+        groups: list[dict[str, Any]] = [
+            {
+                "params": [p for i, p in enumerate(self.params) if is_weight(i)],
+                "weight_decay": cfg.weight_decay,
+            },
+            {
+                "params": [p for i, p in enumerate(self.params) if not is_weight(i)],
+                "weight_decay": 0.0,
+            },
         ]
-        groups[0]["weight_decay"] = cfg.weight_decay
-        groups[1]["weight_decay"] = 0.0
         lr = cfg.learning_rate
         if cfg.optimizer == "sgd":
             return torch.optim.SGD(groups, lr=lr, momentum=cfg.momentum)

@@ -84,7 +84,8 @@ def compare(
             progress=False if quiet or as_json else None,
         )
         if report is not None or plots is not None:
-            result.to_html(report if report is not None else Path(plots) / "report.html", plots)
+            page = report if report is not None else Path(str(plots)) / "report.html"
+            result.to_html(page, plots)
     if as_json:
         emit_json({**result.to_dict(), "report": str(report) if report else None})
         return

@@ -187,7 +187,12 @@ def _estimator(
 
     if model not in ("linear", "neuron", "neural"):
         raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
-    common = {"missing": missing, "formula": formula, "engine": engine, "scheduler": scheduler}
+    common: dict[str, Any] = {
+        "missing": missing,
+        "formula": formula,
+        "engine": engine,
+        "scheduler": scheduler,
+    }
     if model == "linear":
         return LinearRegression(
             fit_intercept=settings["fit_intercept"], degree=settings["degree"], **common
@@ -232,7 +237,7 @@ def _fit(
     from galton.data.chunks import memory_limit as bytes_limit
 
     limit = bytes_limit(memory_limit)
-    data = source.data
+    data = str(source.data)
     streamed = source.files and (
         stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer.exceptions import Exit
@@ -18,7 +18,7 @@ def datasets(as_json: JsonOpt = False) -> None:
     """List the bundled datasets (name, rows, columns, source, licence)."""
     from galton.data.datasets import DATASETS
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for d in DATASETS.values():  # sizes are recorded (and checked by tests), not loaded
         rows.append(
             {
@@ -52,7 +52,7 @@ def backends(as_json: JsonOpt = False) -> None:
     """List the five engines, whether each is usable here, and why not."""
     from galton.backends import ALIASES, ENGINES, unavailable_reason
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, info in ENGINES.items():
         reason = unavailable_reason(name)
         aliases = [a for a, target in ALIASES.items() if target == name]

@@ -77,8 +77,8 @@ class Comparison:
     chosen_hidden: list[list[int]]
     notes: list[str] = field(default_factory=list)
     oof: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    X: pd.DataFrame | None = field(default=None, repr=False)
-    y: np.ndarray | None = field(default=None, repr=False)
+    X: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    y: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     categories: dict[str, list] = field(default_factory=dict, repr=False)
     elapsed_seconds: float = 0.0
 

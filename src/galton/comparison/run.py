@@ -94,7 +94,7 @@ class _Plan:
         fit and predict seconds and predictions; ``hidden``: the network's layers."""
         Xtr, Xte, ytr, yte = self.X.iloc[train], self.X.iloc[test], self.y[train], self.y[test]
         auto = self.hidden == "auto"
-        chosen = self.choose_hidden(Xtr, ytr, seed) if auto else tuple(self.hidden)
+        chosen = self.choose_hidden(Xtr, ytr, seed) if auto else tuple(map(int, self.hidden))
         out: dict[str, Any] = {"hidden": list(chosen)}
         for name, model in self.models(chosen, seed).items():
             t0 = time.perf_counter()

@@ -147,7 +147,8 @@ def _check_arithmetic(formula: str, node: ast.BinOp, names: set[str]) -> None:
             exponent = exponent.operand
         if (
             not isinstance(exponent, ast.Constant)
-            or type(exponent.value) not in (int, float)
+            or not isinstance(exponent.value, int | float)
+            or isinstance(exponent.value, bool)
             or not math.isfinite(exponent.value)
             or abs(exponent.value) > MAX_EXPONENT
             or _constant_only(node.left)
@@ -247,6 +248,7 @@ class FormulaDesign:
 
     def __init__(self, formula: str) -> None:
         self.formula = formula
+        self.transform_state_: dict[str, Any] | None = None
 
     def fit(self, frame: pd.DataFrame, source: str) -> tuple[pd.DataFrame, pd.Series]:
         """Evaluate the formula on ``frame``; returns the design (n, k) and the target (n,)."""

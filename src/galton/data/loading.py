@@ -203,7 +203,7 @@ def table_and_target(
 #: A query running longer than this many seconds is stopped (``GALTON_SQL_SECONDS``).
 SQL_SECONDS = 600.0
 #: The DuckDB settings that confine a query to the one database opened read-only.
-DUCKDB_CONFINED = {
+DUCKDB_CONFINED: dict[str, str | bool | int | float | list[str]] = {
     "enable_external_access": False,
     "autoload_known_extensions": False,
     "autoinstall_known_extensions": False,

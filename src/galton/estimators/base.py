@@ -59,6 +59,17 @@ class _Estimator:
     """Shared machinery: parameters, input handling, metrics, files."""
 
     _kind = ""
+    # constructor parameters every estimator has
+    missing: str
+    formula: str | None
+    categories: dict[str, list] | None
+    # fitted: set by fit (for networks, read from ``results_``)
+    results_: Any
+    metrics_: dict[str, float]
+    n_samples_: int
+    fit_seconds_: float
+    distributed_: dict[str, Any] | None
+    signed_: bool
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor arguments (scikit-learn API)."""

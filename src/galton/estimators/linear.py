@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -248,7 +248,9 @@ class LinearRegression(_Estimator):
                 "this model keeps no factor to update (values beyond float64's range, or a "
                 "file from an older galton): refit on all the rows"
             )
-        return self.qr_summary_
+        summary = self.qr_summary_
+        assert summary is not None
+        return summary
 
     def update_stream(
         self, source: Any, target: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS
@@ -352,7 +354,7 @@ class LinearRegression(_Estimator):
         self.n_samples_ = summary.nobs
         self._set_results(solution, summary.log_w)
         self.qr_summary_ = summary
-        self.metrics_ = solution.fit_metrics
+        self.metrics_ = solution.fit_metrics or {}
         self.fit_seconds_ = time.perf_counter() - start
         if solution.scaled_condition_number > STREAM_CONDITION_WARNING:
             warnings.warn(
@@ -431,6 +433,15 @@ class LinearRegression(_Estimator):
     def _point(self, X: Any) -> np.ndarray:
         return self._predict_design(self._inputs(X))
 
+    @overload
+    def predict(self, X: Any) -> np.ndarray: ...
+
+    @overload
+    def predict(self, X: Any, interval: str | float, level: float = 0.95) -> PredictionInterval: ...
+
+    @overload
+    def predict(self, X: Any, *, return_std: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
+
     def predict(
         self,
         X: Any,
@@ -463,7 +474,7 @@ class LinearRegression(_Estimator):
         elif interval is None:
             return pred
         if isinstance(interval, float):
-            interval, level = "prediction", interval
+            interval, level = "prediction", float(interval)
         _check(
             "predict",
             "interval",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -394,6 +394,15 @@ class NeuralRegressor(_Estimator):
             pred = self.results_.distribution(Xs)[0]
         return _require_finite(pred, "the network predicts")
 
+    @overload
+    def predict(self, X: Any) -> np.ndarray: ...
+
+    @overload
+    def predict(self, X: Any, interval: float) -> PredictionInterval: ...
+
+    @overload
+    def predict(self, X: Any, *, return_std: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
+
     def predict(
         self, X: Any, interval: float | None = None, return_std: bool = False
     ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray]:
@@ -498,8 +507,7 @@ class NeuralRegressor(_Estimator):
         )
         if not r.net.hidden:
             out["coefficients"] = [{"term": "const", "coef": self.intercept_}] + [
-                {"term": n, "coef": c}
-                for n, c in zip(self.feature_names_, self.coef_, strict=True)
+                {"term": n, "coef": c} for n, c in zip(self.feature_names_, self.coef_, strict=True)
             ]
         return out
 

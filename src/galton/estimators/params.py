@@ -56,7 +56,6 @@ def one_of(allowed: Iterable[Any]) -> Rule:
     return Rule(lambda v: v in options, f"a str among {set(options)}")
 
 
-NONE = Rule(lambda v: v is None, "None")
 BOOL = Rule(lambda v: isinstance(v, bool), "a bool")
 INT = Rule(_is_int, "an int")
 POSITIVE_INT = Rule(lambda v: _is_int(v) and v > 0, "a positive int")

@@ -19,7 +19,8 @@ from galton.estimators.neural import NeuralRegressor
 from galton.io import read_key, read_model_file
 from galton.model_schema import validate_model
 
-_KINDS: dict[str, Callable[[dict[str, Any], dict[str, np.ndarray]], _Estimator]] = {
+_Reader = Callable[[dict[str, Any], dict[str, np.ndarray]], LinearRegression | NeuralRegressor]
+_KINDS: dict[str, _Reader] = {
     "linear": LinearRegression._from_state,
     "neural": NeuralRegressor._from_state,
 }

@@ -101,7 +101,7 @@ class OLSResults:
         """Two-sided p values of the t statistics, shape (p,)."""
         if self.df_resid <= 0:
             return np.full_like(self.params, np.nan)
-        return 2 * t_sf(np.abs(self.tvalues), self.df_resid)
+        return np.asarray(2 * t_sf(np.abs(self.tvalues), self.df_resid))
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Confidence intervals of shape (p, 2) at level ``1 - alpha``."""

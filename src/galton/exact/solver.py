@@ -263,6 +263,7 @@ def _solve(
         cov[np.ix_(kept, kept)] = cov_kept
         used = "extended"
     elif rank:
+        assert q is not None  # decide_rank(..., with_q=True)
         beta_s = scipy.linalg.solve_triangular(r_kept, q[:, :rank].T @ b)
         rinv = scipy.linalg.solve_triangular(r_kept, np.eye(rank))
         s = scale[kept_order]

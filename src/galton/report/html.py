@@ -153,6 +153,74 @@ def check_destination(path: str | Path) -> None:
         raise GaltonError(f"{path}: directory {path.parent} does not exist")
 
 
+def _verdict_html(cmp: Comparison, hidden: tuple[int, ...]) -> str:
+    """The heading, the verdict and the numbers behind it."""
+    t, reset = cmp.test, cmp.reset
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
+    backend = html.escape(cmp.network_params["backend"])
+    return f"""
+<h1>Does a neural network beat linear regression on this data?</h1>
+<p class="sub">Target <b>{html.escape(cmp.target)}</b> from {len(cmp.features)} feature(s),
+{cmp.n_samples} rows; {cmp.folds}-fold cross-validation × {cmp.repeats} repeat(s), seed
+{cmp.seed}; network {html.escape(str(list(hidden)))} on {backend}.</p>
+<section id="verdict" class="verdict {cmp.verdict}">
+<div class="word">{cmp.verdict.upper()}</div>
+<p>{html.escape(cmp.explanation)}</p>
+</section>
+<h2>Cross-validated scores (mean ± standard error over folds)</h2>
+{_metrics_table(cmp)}
+<p>Network versus linear regression: training {_fmt(cmp.fit_ratio, 3)}× the time, predicting
+{_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp; Bengio 2003) on the
+relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df, p = {_fmt(t.p, 3)}. Ramsey's RESET
+test of the linear fit: F = {_fmt(reset["F"])}, p = {_fmt(reset["p"], 3)}.</p>
+{f'<ul class="notes">{notes}</ul>' if notes else ""}"""
+
+
+def _figures_html(cmp: Comparison, shown: Illustration, out_dir: Path | None) -> str:
+    """The folds' differences, what the models learned, and the out-of-fold plots."""
+    t = cmp.test
+    folds = figures.fold_differences(
+        cmp.fold_reductions, t.reduction, t.ci_low, t.ci_high, cmp.threshold
+    )
+    mask = ~np.isnan(cmp.oof["linear"])
+    oof = {"linear regression": cmp.oof["linear"], "neural network": cmp.oof["network"]}
+    oof = {k: v[mask] for k, v in oof.items()}
+    y = cmp.y[mask]
+    return "\n".join(
+        [
+            "<h2>Per-fold paired differences</h2>",
+            _png_tag(
+                "fold_differences",
+                folds,
+                "Each fold's relative RMSE reduction by the network (above zero: the network "
+                "did better), the mean with its corrected 95% confidence interval, and the "
+                "threshold",
+                out_dir,
+            ),
+            "<h2>What the models learned</h2>",
+            _curves(cmp, shown, out_dir),
+            _png_tag(
+                "predicted_vs_actual",
+                figures.predicted_vs_actual(y, oof),
+                "Out-of-fold predictions against the truth (first repeat)",
+                out_dir,
+            ),
+            _png_tag(
+                "residuals",
+                figures.residuals(y, oof),
+                "Out-of-fold residuals against predictions (first repeat)",
+                out_dir,
+            ),
+            _png_tag(
+                "learning_curves",
+                figures.learning_curves(shown.history),
+                "The network's loss per epoch, from its random start",
+                out_dir,
+            ),
+        ]
+    )
+
+
 def write_report(
     cmp: Comparison,
     shown: Illustration,
@@ -166,75 +234,11 @@ def write_report(
     out_dir = Path(plots_dir) if plots_dir is not None else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    y, hidden = cmp.y, shown.hidden
-
-    t = cmp.test
-    parts = [
-        _png_tag(
-            "fold_differences",
-            figures.fold_differences(
-                cmp.fold_reductions, t.reduction, t.ci_low, t.ci_high, cmp.threshold
-            ),
-            "Each fold's relative RMSE reduction by the network (above zero: the network "
-            "did better), the mean with its corrected 95% confidence interval, and the "
-            "threshold",
-            out_dir,
-        ),
-    ]
-    curves = _curves(cmp, shown, out_dir)
-    oof = {"linear regression": cmp.oof["linear"], "neural network": cmp.oof["network"]}
-    mask = ~np.isnan(cmp.oof["linear"])
-    oof = {k: v[mask] for k, v in oof.items()}
     fault, fault_text = _fault_tolerance(shown, out_dir)
-    reset = cmp.reset
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in cmp.notes)
     body = f"""
 <main>
-<h1>Does a neural network beat linear regression on this data?</h1>
-<p class="sub">Target <b>{html.escape(cmp.target)}</b> from {len(cmp.features)} feature(s),
-{cmp.n_samples} rows; {cmp.folds}-fold cross-validation × {cmp.repeats} repeat(s), seed
-{cmp.seed}; network {html.escape(str(list(hidden)))} on {
-        html.escape(cmp.network_params["backend"])
-    }.</p>
-<section id="verdict" class="verdict {cmp.verdict}">
-<div class="word">{cmp.verdict.upper()}</div>
-<p>{html.escape(cmp.explanation)}</p>
-</section>
-<h2>Cross-validated scores (mean ± standard error over folds)</h2>
-{_metrics_table(cmp)}
-<p>Network versus linear regression: training {_fmt(cmp.fit_ratio, 3)}× the time, predicting
-{_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp; Bengio 2003) on the
-relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df, p = {_fmt(t.p, 3)}. Ramsey's RESET
-test of the linear fit: F = {_fmt(reset["F"])}, p = {_fmt(reset["p"], 3)}.</p>
-{f'<ul class="notes">{notes}</ul>' if notes else ""}
-<h2>Per-fold paired differences</h2>
-{parts[0]}
-<h2>What the models learned</h2>
-{curves}
-{
-        _png_tag(
-            "predicted_vs_actual",
-            figures.predicted_vs_actual(y[mask], oof),
-            "Out-of-fold predictions against the truth (first repeat)",
-            out_dir,
-        )
-    }
-{
-        _png_tag(
-            "residuals",
-            figures.residuals(y[mask], oof),
-            "Out-of-fold residuals against predictions (first repeat)",
-            out_dir,
-        )
-    }
-{
-        _png_tag(
-            "learning_curves",
-            figures.learning_curves(shown.history),
-            "The network's loss per epoch, from its random start",
-            out_dir,
-        )
-    }
+{_verdict_html(cmp, shown.hidden)}
+{_figures_html(cmp, shown, out_dir)}
 <h2>Linear regression coefficients (all rows)</h2>
 {_coefficient_table(shown.coefficients)}
 <h2>Fault tolerance</h2>

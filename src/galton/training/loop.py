@@ -140,7 +140,7 @@ def _train_minibatch(
         if monitor.end_epoch(current, train_loss, val_loss, epoch + 1, lr):
             break
         monitor.stop_if_requested(
-            lambda good=last_good, now=trainer: {
+            lambda good=last_good, now=trainer: {  # type: ignore[misc]
                 "solver": "minibatch",
                 "rng": rng.bit_generator.state,
                 "params": good,

@@ -177,7 +177,7 @@ def _checkpoints(
                 should_stop=lambda: checkpoint is not None and flag["signal"] is not None,
                 save=lambda st: (
                     None
-                    if several
+                    if several or checkpoint is None
                     else write_checkpoint(
                         checkpoint, st, {"fingerprint": digest, "estimator": settings}
                     )
