@@ -186,7 +186,8 @@ class LinearRegression(_Estimator):
             self._fit_dask(X, y, sample_weight, start)
             return self
         solution = None
-        plain = self._plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
+        schema = self._new_schema()
+        plain = schema.plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
         if plain is not None:  # large numeric arrays: the fast path, never copying X
             X_arr, y_arr, w = plain
             self.terms_ = polynomial_terms(X_arr.shape[1], self.degree, self.fit_intercept)
@@ -194,7 +195,7 @@ class LinearRegression(_Estimator):
                 X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol
             )
         if solution is None:  # tables, odd values, ill conditioning: the careful path
-            X_arr, y_arr, w = self._training_data(X, y, sample_weight)
+            X_arr, y_arr, w = schema.training_data(X, y, sample_weight)
             intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
             self.terms_ = polynomial_terms(
                 X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
@@ -235,7 +236,7 @@ class LinearRegression(_Estimator):
             return self.fit(X, y, sample_weight)
         summary = self._updatable_summary()
         start = time.perf_counter()
-        X_arr, y_arr, w = self._new_rows(X, y, sample_weight)
+        X_arr, y_arr, w = self.schema_.new_rows(X, y, sample_weight)
         summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
         self._fit_summary(summary, start)
         return self
@@ -260,7 +261,7 @@ class LinearRegression(_Estimator):
         summary = self._updatable_summary()
         start = time.perf_counter()
         for chunk in iter_chunks(source, chunk_rows):
-            X_arr, y_arr, _ = self._new_rows(
+            X_arr, y_arr, _ = self.schema_.new_rows(
                 chunk.frame, target, source=chunk.source, first_row=chunk.first_row
             )
             summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr)
@@ -313,7 +314,7 @@ class LinearRegression(_Estimator):
         )
         start = time.perf_counter()
         summary = None
-        for X_arr, y_arr, w in self._stream_rows(
+        for X_arr, y_arr, w in self._new_schema().stream_rows(
             source, target, sample_weight, chunk_rows, features
         ):
             if summary is None:
@@ -335,7 +336,8 @@ class LinearRegression(_Estimator):
             raise ParameterError("with engine='dask', sample_weight names a weight column")
         with distributed.dask_client(self.scheduler) as client:
             frame = distributed.dask_frame(source)
-            plan = self._partition_plan(distributed.first_partition(frame), target, weight)
+            head = distributed.first_partition(frame)
+            plan = self._new_schema().partition_plan(head, target, weight)
             self.terms_ = polynomial_terms(
                 len(self.feature_names_),
                 self.degree,

@@ -38,7 +38,8 @@ def fit_on_dask(est: Any, source: Any, target: Any) -> None:
     start = time.perf_counter()
     with distributed.dask_client(est.scheduler) as client:
         frame = distributed.dask_frame(source)
-        plan = est._partition_plan(distributed.first_partition(frame), target, None)
+        head = distributed.first_partition(frame)
+        plan = est._new_schema().partition_plan(head, target, None)
         rows, how, X_val, y_val, rows_read = distributed.prepare_rows(
             client, frame, plan, est.seed, est.validation_fraction, STREAM_VALIDATION_ROWS
         )

@@ -222,7 +222,7 @@ def fit_in_memory(
     """Standardise, initialise at random and train; ``est.results_`` is the result."""
     start = time.perf_counter()
     engine = engine_registry.get_backend(str(est.backend))
-    X_arr, y_arr, _ = est._training_data(X, y)
+    X_arr, y_arr, _ = est._new_schema().training_data(X, y)
     n = len(y_arr)
     scaling = Scaling.of_rows(X_arr, y_arr, est.standardize)
     Xs, ys = scaling.inputs(X_arr), scaling.target(y_arr)

@@ -35,10 +35,13 @@ class _Source:
     def __init__(self, est: Any, source: Any, target: str, chunk_rows: int, features: Any):
         self.est, self.source, self.target = est, source, target
         self.chunk_rows, self.features = chunk_rows, features
+        self.schema = est._new_schema()  # every pass reads (and checks) the same columns
 
     def chunks(self) -> Pass:
         est, held_so_far = self.est, 0
-        rows = est._stream_rows(self.source, self.target, None, self.chunk_rows, self.features)
+        rows = self.schema.stream_rows(
+            self.source, self.target, None, self.chunk_rows, self.features
+        )
         for k, (X, y, _) in enumerate(rows):
             held = np.random.default_rng([est.seed, k]).random(len(y)) < est.validation_fraction
             held &= np.cumsum(held) <= STREAM_VALIDATION_ROWS - held_so_far

@@ -44,7 +44,7 @@ def update_network(
     ok = epochs is None or (isinstance(epochs, int) and epochs > 0)
     check("partial_fit", "epochs", epochs, ok, "None or a positive int")
     results = est.results_
-    X_new, y_new, _ = est._new_rows(X, y)
+    X_new, y_new, _ = est.schema_.new_rows(X, y)
     Xs, ys = results.scaling.inputs(X_new), results.scaling.target(y_new)
     number = len(results.updates) + 1
     replay = results.replay
