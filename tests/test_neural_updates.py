@@ -10,6 +10,7 @@ import pytest
 
 import galton
 from galton.cli import main
+from galton.data.datasets import load_dataset
 from galton.data.standardise import RunningMoments
 from galton.errors import ParameterError
 from galton.training.replay import Reservoir
@@ -160,3 +161,20 @@ def test_cli_neural_stream_and_update(tmp_path, capsys) -> None:
     updated = galton.load(tmp_path / "u.galton")
     assert updated.updates_[0]["replayed"] == 200 and updated.n_samples_ == 3500
     assert galton.load(model).n_samples_ == 3000  # --out left MODEL alone
+
+
+def test_a_diverging_stream_recovers_like_a_fit_in_memory() -> None:
+    """The stream loop watches divergence with the same monitor as in memory: the last
+    good parameters, a fresh optimizer and half the rate, recorded and warned about."""
+    frame = load_dataset("concrete")
+    chunks = [frame.iloc[:500], frame.iloc[500:]]
+    model = galton.NeuralRegressor(
+        hidden=(32,), solver="sgd", learning_rate=50.0, max_epochs=6, seed=0, progress=False
+    )
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        model.fit_stream(chunks, "strength", chunk_rows=200, buffer_rows=300)
+    events = model.history_["events"]
+    assert events and "halved the learning rate" in events[0]
+    assert model.history_["lr"][-1] < 50.0
+    assert all(np.isfinite(p).all() for p in model.params_)
+    assert np.isfinite(model.predict(frame)).all()
