@@ -211,3 +211,35 @@ def test_non_finite_parameters_are_never_saved(tmp_path) -> None:
     with pytest.raises(galton.ModelFileError, match="non-finite"):
         model.save(tmp_path / "m.galton")
     assert not list(tmp_path.iterdir())
+
+
+def test_the_recipe_resolves_every_auto_by_the_number_of_rows() -> None:
+    """Up to 5000 training rows: L-BFGS for its iteration budget; above: the large-data
+    recipe (Adam at 3e-3, batches of 128, a cosine schedule over about 15,000 steps)."""
+    from galton.estimators.fitting.recipe import ADAM_STEP_BUDGET, resolve_config
+
+    small = resolve_config(galton.NeuralRegressor(), 1000)
+    assert (small.optimizer, small.max_epochs, small.early_stopping) == ("lbfgs", 1000, False)
+    large = resolve_config(galton.NeuralRegressor(), 100_000)
+    assert (large.optimizer, large.schedule, large.batch_size) == ("adam", "cosine", 128)
+    assert large.learning_rate == 3e-3 and not large.early_stopping
+    steps = large.max_epochs * -(-90_000 // 128)  # epochs x batches of the training rows
+    assert abs(steps - ADAM_STEP_BUDGET) < 90_000 / 128
+    neuron = resolve_config(galton.NeuralRegressor(hidden=()), 100_000)
+    assert (neuron.optimizer, neuron.max_epochs) == ("cg", 200)
+    streamed = resolve_config(galton.NeuralRegressor(hidden=(8,)), 1000, stream=True)
+    assert streamed.optimizer == "adam" and streamed.early_stopping
+
+
+@pytest.mark.parametrize(
+    "engine, words", [("numpy", "runs on the CPU only"), ("torch", "sees no CUDA GPU")]
+)
+def test_device_cuda_is_refused_where_there_is_none(engine: str, words: str) -> None:
+    from galton.backends import get_backend
+
+    if get_backend(engine).has_cuda():
+        pytest.skip("this machine has a CUDA GPU")
+    with pytest.raises(galton.ParameterError, match=words):
+        galton.NeuralRegressor(hidden=(4,), backend=engine, device="cuda").fit(
+            np.zeros((20, 2)), np.arange(20.0)
+        )
