@@ -72,7 +72,13 @@ def _absolute(value: float, target: float, tol: float) -> tuple[str, bool]:
     return f"within {tol:g} of exact", abs(value - target) <= tol
 
 
-def _check(quantity, tutorial, galton, exact, rule: tuple[str, bool]) -> Check:
+def _check(
+    quantity: str,
+    tutorial: float | None,
+    galton: float,
+    exact: float | None,
+    rule: tuple[str, bool],
+) -> Check:
     return Check(quantity, tutorial, float(galton), exact, rule[0], bool(rule[1]))
 
 

@@ -162,7 +162,9 @@ def predictor(ops: Ops) -> Predict:
     predictions (n,) in float64 for standardised inputs ``X`` (n, d); (n, 2) (mean, raw
     scale) for a Gaussian-loss network."""
 
-    def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str):
+    def predict(
+        net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: str
+    ) -> np.ndarray:
         tensors = [ops.tensor(np.asarray(p), dtype) for p in params]
         out = forward(ops, tensors, ops.tensor(np.asarray(X), dtype), net.activation)
         return outputs_as_predictions(ops.to_numpy(out))

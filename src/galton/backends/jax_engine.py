@@ -7,6 +7,7 @@ when it is imported (JAX arrays created as float32 stay float32).
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import jax
 import numpy as np
@@ -50,31 +51,54 @@ OPS = Ops(
 )
 
 
-def _data_loss(params: tuple, X, y, activation: str, loss: str, delta: float) -> jax.Array:
+State = tuple[Any, Any, Any, Any]  # (params, m, v, t): tuples of arrays, and the step count
+
+
+def _data_loss(
+    params: tuple, X: jax.Array, y: jax.Array, activation: str, loss: str, delta: float
+) -> jax.Array:
     return data_loss(OPS, forward(OPS, list(params), X, activation), y, loss, delta)
 
 
-def _objective(params: tuple, X, y, activation: str, loss: str, delta: float, wd: float):
+def _objective(
+    params: tuple, X: jax.Array, y: jax.Array, activation: str, loss: str, delta: float, wd: float
+) -> jax.Array:
     return _data_loss(params, X, y, activation, loss, delta) + l2_penalty(OPS, list(params), wd)
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta", "wd"))
-def _value_and_grad(params, X, y, activation, loss, delta, wd):
+def _value_and_grad(
+    params: tuple, X: jax.Array, y: jax.Array, activation: str, loss: str, delta: float, wd: float
+) -> tuple[jax.Array, tuple]:
     return jax.value_and_grad(_objective)(params, X, y, activation, loss, delta, wd)
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta"))
-def _evaluate(params, X, y, activation, loss, delta):
+def _evaluate(
+    params: tuple, X: jax.Array, y: jax.Array, activation: str, loss: str, delta: float
+) -> jax.Array:
     return _data_loss(params, X, y, activation, loss, delta)
 
 
 @partial(jax.jit, static_argnames=("activation",))
-def _predict(params, X, activation):
+def _predict(params: tuple, X: jax.Array, activation: str) -> jax.Array:
     return forward(OPS, list(params), X, activation)
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta", "optimizer", "momentum", "wd"))
-def _step(state, X, y, rows, lr, activation, loss, delta, optimizer, momentum, wd):
+def _step(
+    state: State,
+    X: jax.Array,
+    y: jax.Array,
+    rows: jax.Array,
+    lr: jax.Array,
+    activation: str,
+    loss: str,
+    delta: float,
+    optimizer: str,
+    momentum: float,
+    wd: float,
+) -> tuple[State, jax.Array]:
     params, m, v, t = state
     value, grads = jax.value_and_grad(_data_loss)(params, X[rows], y[rows], activation, loss, delta)
     t = t + 1
@@ -91,10 +115,22 @@ def _step(state, X, y, rows, lr, activation, loss, delta, optimizer, momentum, w
 
 
 @partial(jax.jit, static_argnames=("activation", "loss", "delta", "optimizer", "momentum", "wd"))
-def _epoch(state, X, y, batches, lr, activation, loss, delta, optimizer, momentum, wd):
+def _epoch(
+    state: State,
+    X: jax.Array,
+    y: jax.Array,
+    batches: jax.Array,
+    lr: jax.Array,
+    activation: str,
+    loss: str,
+    delta: float,
+    optimizer: str,
+    momentum: float,
+    wd: float,
+) -> tuple[State, jax.Array]:
     """Steps over the rows of ``batches`` (k, batch) in one compiled ``lax.scan``."""
 
-    def body(carry, rows):
+    def body(carry: State, rows: jax.Array) -> tuple[State, jax.Array]:
         return _step(carry, X, y, rows, lr, activation, loss, delta, optimizer, momentum, wd)
 
     return jax.lax.scan(body, state, batches)

@@ -112,7 +112,9 @@ class _Training:
         return results, search, cfg
 
 
-def _split(est: Any, n: int, cfg: TrainConfig, rng: np.random.Generator):
+def _split(
+    est: Any, n: int, cfg: TrainConfig, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, TrainConfig]:
     """Validation and training rows (sorted), and ``cfg`` without early stopping when no
     rows can be held out. Networks with hidden layers always hold rows out: they calibrate
     the intervals (split-conformal) even where early stopping is off."""
