@@ -32,8 +32,36 @@ ImputeOpt = Annotated[str | None, typer.Option(help="Fill missing feature values
 FormatOpt = Annotated[
     str | None,
     typer.Option(
-        "--format", help="File format if the extension does not say: csv, tsv, parquet, jsonl."
+        "--format",
+        help="File format if the extension does not say: csv, tsv, text, parquet, jsonl, excel.",
     ),
+]
+# How a text file is written: sniffed unless given (galton.data.dialect).
+SepOpt = Annotated[
+    str | None, typer.Option("--sep", help="Field separator (default: sniffed; tab: 'tab').")
+]
+DecimalOpt = Annotated[
+    str | None, typer.Option("--decimal", help="Decimal mark, . or , (default: sniffed).")
+]
+ThousandsOpt = Annotated[
+    str | None,
+    typer.Option("--thousands", help="Thousands separator, e.g. . or , (default: sniffed)."),
+]
+NaValuesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--na-values",
+        help="Comma-separated cells read as missing (default: empty, NA, N/A, n/a, na, NaN, "
+        "nan, ?, -, ., null, NULL, None, #N/A).",
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(help="Text encoding (default: UTF-8, else Windows-1252 with a note)."),
+]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(help="Spreadsheet sheet: a name or a 0-based number (default: the first)."),
 ]
 KeyOpt = Annotated[
     Path | None,

@@ -9,16 +9,22 @@ import typer
 
 from galton.cli.app import (
     DbOpt,
+    DecimalOpt,
     DropMissingOpt,
+    EncodingOpt,
     FeaturesOpt,
     FormatOpt,
     ImputeOpt,
     JsonOpt,
+    NaValuesOpt,
     QuietOpt,
+    SepOpt,
+    SheetOpt,
     SqlOpt,
+    ThousandsOpt,
     app,
 )
-from galton.cli.inputs import missing_policy, parse_hidden, read_input
+from galton.cli.inputs import missing_policy, parse_hidden, read_input, read_options
 from galton.cli.output import echo, emit_json, said_warnings
 from galton.errors import GaltonError
 
@@ -46,6 +52,12 @@ def compare(
     drop_missing: DropMissingOpt = False,
     impute: ImputeOpt = None,
     fmt: FormatOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    thousands: ThousandsOpt = None,
+    na_values: NaValuesOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     report: Annotated[
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
@@ -66,7 +78,8 @@ def compare(
         )
     if report is not None and not (report.parent if str(report.parent) else Path(".")).is_dir():
         raise GaltonError(f"{report}: directory {report.parent} does not exist")
-    frame = read_input(data, db, sql, fmt)
+    options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
+    frame = read_input(data, db, sql, fmt, options)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     with said_warnings():
         result = run_compare(

@@ -10,14 +10,20 @@ import typer
 
 from galton.cli.app import (
     DbOpt,
+    DecimalOpt,
     DropMissingOpt,
+    EncodingOpt,
     FeaturesOpt,
     FormatOpt,
     ImputeOpt,
     JsonOpt,
+    NaValuesOpt,
     QuietOpt,
+    SepOpt,
+    SheetOpt,
     SignKeyOpt,
     SqlOpt,
+    ThousandsOpt,
     app,
 )
 from galton.cli.inputs import (
@@ -26,9 +32,11 @@ from galton.cli.inputs import (
     parse_hidden,
     parse_weight_decay,
     read_input,
+    read_options,
     signing_key,
 )
 from galton.cli.output import echo, emit_json, said_warnings
+from galton.data.dialect import ReadOptions
 from galton.errors import GaltonError
 
 
@@ -90,6 +98,12 @@ def fit(
     drop_missing: DropMissingOpt = False,
     impute: ImputeOpt = None,
     fmt: FormatOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    thousands: ThousandsOpt = None,
+    na_values: NaValuesOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Save the fitted model to this file.")
     ] = None,
@@ -168,7 +182,8 @@ def fit(
     missing = missing_policy(drop_missing, impute)
     estimator = _estimator(model, settings, missing, formula, engine, scheduler)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
-    source = _Source(data, db, sql, fmt, target, chosen, formula)
+    options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
+    source = _Source(data, db, sql, fmt, target, chosen, formula, options)
     with said_warnings():
         _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
     report_fit(estimator, out, as_json, sign_key)
@@ -215,6 +230,7 @@ class _Source:
     target: str | None
     features: list[str] | None
     formula: str | None
+    options: ReadOptions
 
     @property
     def files(self) -> bool:
@@ -250,10 +266,18 @@ def _fit(
         if resume is not None:
             raise GaltonError("--resume applies to in-memory fits")
         if estimator.engine == "dask":
+            if source.options != ReadOptions():
+                raise GaltonError("--engine dask reads Parquet or plain CSV: drop the --sep & co.")
             estimator.fit(data, source.target)
         else:
-            rows = chunk_rows or chunk_rows_for(data, limit)
-            estimator.fit_stream(data, source.target, chunk_rows=rows, features=source.features)
+            rows = chunk_rows or chunk_rows_for(data, limit, source.options)
+            estimator.fit_stream(
+                data,
+                source.target,
+                chunk_rows=rows,
+                features=source.features,
+                read_options=source.options,
+            )
         return
     X, y = _table(source)
     estimator.fit(X, y, **_stops(estimator, checkpoint, resume, out))
@@ -263,7 +287,7 @@ def _table(source: _Source) -> tuple[Any, Any]:
     """The rows read whole, split into features and target (or whole, for a formula)."""
     from galton.data.loading import describe_source, split_target
 
-    frame = read_input(source.data, source.db, source.sql, source.fmt)
+    frame = read_input(source.data, source.db, source.sql, source.fmt, source.options)
     if source.formula is not None:
         if source.target is not None or source.features is not None:
             raise GaltonError("--formula names the target and features: drop --target/--features")
@@ -323,6 +347,12 @@ def update(
         int | None, typer.Option(help="Neural models: passes over the new rows.")
     ] = None,
     fmt: FormatOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    thousands: ThousandsOpt = None,
+    na_values: NaValuesOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     memory_limit: Annotated[
         str | None,
         typer.Option(help="Memory for the new rows' chunks, e.g. 1GB (default: a quarter of RAM)."),
@@ -347,6 +377,7 @@ def update(
     from galton.estimators import LinearRegression
 
     limit = bytes_limit(memory_limit)
+    options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
     signing = signing_key(key)
     estimator = load_model(model_path, key)
     rows_before = estimator.n_samples_
@@ -355,10 +386,11 @@ def update(
             if epochs is not None:
                 raise GaltonError("--epochs applies to neural models; a linear update is exact")
             # exact and in bounded memory: the new rows are merged chunk by chunk
-            source = read_table(data, fmt) if fmt else data
-            estimator.update_stream(source, target, chunk_rows=chunk_rows_for(source, limit))
+            source = read_table(data, fmt, options) if fmt or options.sheet is not None else data
+            rows = chunk_rows_for(source, limit, options)
+            estimator.update_stream(source, target, chunk_rows=rows, read_options=options)
         else:
-            estimator.partial_fit(read_table(data, fmt), target, epochs=epochs)
+            estimator.partial_fit(read_table(data, fmt, options), target, epochs=epochs)
     added = estimator.n_samples_ - rows_before
     destination = out or model_path
     if estimator.signed_ and signing is None:

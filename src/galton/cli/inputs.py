@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from galton.data.dialect import ReadOptions
 from galton.errors import GaltonError
 
 
@@ -16,7 +17,37 @@ def missing_policy(drop_missing: bool, impute: str | None) -> str:
     return "drop" if drop_missing else (impute or "error")
 
 
-def read_input(data: str | None, db: Path | None, sql: str | None, fmt: str | None) -> Any:
+def read_options(
+    sep: str | None,
+    decimal: str | None,
+    thousands: str | None,
+    na_values: str | None,
+    encoding: str | None,
+    sheet: str | None,
+) -> ReadOptions:
+    """The reading options the user gave; what is not given is sniffed."""
+    if sep is not None:
+        sep = "\t" if sep.lower() in ("tab", "\\t", "\t") else sep
+        if len(sep) != 1:
+            raise GaltonError(f"--sep must be one character (or 'tab'), got {sep!r}")
+    if decimal is not None and decimal not in (".", ","):
+        raise GaltonError(f"--decimal must be . or , (got {decimal!r})")
+    if thousands is not None and (len(thousands) != 1 or thousands == decimal):
+        raise GaltonError(
+            f"--thousands must be one character other than the decimal mark, got {thousands!r}"
+        )
+    markers = None if na_values is None else tuple(m.strip() for m in na_values.split(","))
+    page: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    return ReadOptions(sep, decimal, thousands, markers, encoding, page)
+
+
+def read_input(
+    data: str | None,
+    db: Path | None,
+    sql: str | None,
+    fmt: str | None,
+    options: ReadOptions | None = None,
+) -> Any:
     """The table from DATA, or from ``--db`` and ``--sql``."""
     from galton.data.loading import read_database, read_table
 
@@ -28,7 +59,7 @@ def read_input(data: str | None, db: Path | None, sql: str | None, fmt: str | No
         return read_database(db, sql)
     if data is None:
         raise GaltonError("missing DATA: a file, a bundled dataset name, or --db with --sql")
-    return read_table(data, fmt)
+    return read_table(data, fmt, options)
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:

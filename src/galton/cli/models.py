@@ -7,8 +7,19 @@ from typing import Annotated, Any
 
 import typer
 
-from galton.cli.app import JsonOpt, KeyOpt, app
-from galton.cli.inputs import load_model, signing_key
+from galton.cli.app import (
+    DecimalOpt,
+    EncodingOpt,
+    FormatOpt,
+    JsonOpt,
+    KeyOpt,
+    NaValuesOpt,
+    SepOpt,
+    SheetOpt,
+    ThousandsOpt,
+    app,
+)
+from galton.cli.inputs import load_model, read_options, signing_key
 from galton.cli.output import echo, emit_json
 from galton.errors import GaltonError
 
@@ -44,10 +55,13 @@ def predict(
     backend: Annotated[
         str | None, typer.Option(help="Run a neural model on another engine.")
     ] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="Input file format if the extension does not say."),
-    ] = None,
+    fmt: FormatOpt = None,
+    sep: SepOpt = None,
+    decimal: DecimalOpt = None,
+    thousands: ThousandsOpt = None,
+    na_values: NaValuesOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")
     ] = None,
@@ -60,7 +74,8 @@ def predict(
     if interval is not None and not 0 < interval < 1:
         raise GaltonError(f"--interval must be a level between 0 and 1, e.g. 0.9; got {interval}")
     estimator = load_model(model_path, key, backend)
-    frame = read_table(data, fmt)
+    options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
+    frame = read_table(data, fmt, options)
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
     result = estimator.predict(frame, interval=interval) if interval else estimator.predict(frame)
     column = f"predicted_{estimator.target_name_}"

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from galton.data.datasets import DATASETS
-from galton.data.loading import FORMATS, check_unique_names, read_table
+from galton.data.dialect import ReadOptions, file_kind, open_bytes, sniff
+from galton.data.loading import check_unique_names, read_table
 from galton.errors import DataError, first_line
 
 #: Rows per chunk when nothing else says: about 100 MB of float64 for 100 columns.
@@ -48,7 +49,7 @@ def stream_files(source: str | Path) -> list[Path]:
         return files
     path = Path(source)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FORMATS and p.is_file())
+        files = sorted(p for p in path.iterdir() if file_kind(p)[0] and p.is_file())
         if not files:
             raise DataError(
                 f"{source}: is a directory with no data files (CSV, Parquet, JSON Lines)"
@@ -71,8 +72,11 @@ def stream_bytes(source: Any) -> int:
     return 0
 
 
-def iter_chunks(source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[Chunk]:
-    """Yield chunks of at most ``chunk_rows`` rows from ``source`` (see the module)."""
+def iter_chunks(
+    source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS, options: ReadOptions | None = None
+) -> Iterator[Chunk]:
+    """Yield chunks of at most ``chunk_rows`` rows from ``source`` (see the module); text
+    files are read in their sniffed dialect, or as ``options`` say."""
     if isinstance(source, pd.DataFrame):
         name = str(source.attrs.get("source", "DataFrame"))
         for start in range(0, len(source), chunk_rows):
@@ -82,12 +86,12 @@ def iter_chunks(source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[C
             yield from iter_chunks(read_table(str(source)), chunk_rows)
             return
         for path in stream_files(source):
-            yield from _file_chunks(path, chunk_rows)
+            yield from _file_chunks(path, chunk_rows, options or ReadOptions())
     elif isinstance(source, Iterable):
         first_row = 0
         for part in source:
             if isinstance(part, str | Path):
-                yield from iter_chunks(part, chunk_rows)
+                yield from iter_chunks(part, chunk_rows, options)
             elif isinstance(part, pd.DataFrame):  # rows counted over the whole stream
                 yield Chunk(part, "stream", first_row)
                 first_row += len(part)
@@ -97,15 +101,16 @@ def iter_chunks(source: Any, chunk_rows: int = DEFAULT_CHUNK_ROWS) -> Iterator[C
         raise DataError(f"cannot stream rows from a {type(source).__name__}")
 
 
-def _file_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
+def _file_chunks(path: Path, chunk_rows: int, options: ReadOptions) -> Iterator[Chunk]:
+    kind, compression = file_kind(path)
+    if kind is None or kind == "excel":
         raise DataError(
-            f"{path}: unknown file type '{path.suffix}'; use csv, tsv, parquet or jsonl"
+            f"{path}: cannot stream '{''.join(path.suffixes)}' files; use csv, tsv, text, "
+            "parquet or jsonl (compressed or not)"
         )
     first_row = 0
     try:
-        for frame in _frames(path, kind, chunk_rows):
+        for frame in _frames(path, kind, compression, chunk_rows, options):
             yield Chunk(frame, str(path), first_row)
             first_row += len(frame)
     except DataError:
@@ -117,12 +122,17 @@ def _file_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
         raise DataError(f"{path}: cannot read as {kind} after row {first_row}: {first}") from None
 
 
-def _frames(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    if kind in ("csv", "tsv"):
-        sep = "," if kind == "csv" else "\t"
-        check_unique_names(path, pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0])
-        with pd.read_csv(path, sep=sep, chunksize=chunk_rows) as reader:
-            yield from reader
+def _frames(
+    path: Path, kind: str, compression: str | None, chunk_rows: int, options: ReadOptions
+) -> Iterator[pd.DataFrame]:
+    if kind in ("csv", "tsv", "text"):
+        read = sniff(path, kind, compression, options, str(path)).read_csv_options(options.markers)
+        header = pd.read_csv(path, compression=compression, header=None, nrows=1, **read)
+        names = [str(name).strip() for name in header.iloc[0]]
+        check_unique_names(path, names)
+        with pd.read_csv(path, compression=compression, chunksize=chunk_rows, **read) as reader:
+            for frame in reader:
+                yield frame.set_axis(names, axis=1)
     elif kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -130,7 +140,9 @@ def _frames(path: Path, kind: str, chunk_rows: int) -> Iterator[pd.DataFrame]:
             for batch in handle.iter_batches(batch_size=chunk_rows):
                 yield batch.to_pandas()
     else:
-        with pd.read_json(path, lines=True, chunksize=chunk_rows) as reader:
+        with pd.read_json(
+            path, lines=True, chunksize=chunk_rows, compression=compression
+        ) as reader:
             yield from reader
 
 
@@ -183,7 +195,7 @@ def resident_bytes() -> int:
         return 0
 
 
-def chunk_rows_for(source: Any, memory_limit: int) -> int:
+def chunk_rows_for(source: Any, memory_limit: int, options: ReadOptions | None = None) -> int:
     """Rows per chunk so that the whole process stays inside ``memory_limit``: what is
     left of it after the memory already in use, shared by the copies a chunk's processing
     holds at once (``FLOAT_COPIES``, ``TEXT_COPIES``). Row sizes come from the first 1000
@@ -191,7 +203,7 @@ def chunk_rows_for(source: Any, memory_limit: int) -> int:
     consume it)."""
     if not isinstance(source, str | Path | pd.DataFrame | list | tuple):
         return DEFAULT_CHUNK_ROWS
-    sample = next(iter_chunks(source, 1000), None)
+    sample = next(iter_chunks(source, 1000, options), None)
     if sample is None or len(sample.frame) == 0:
         return DEFAULT_CHUNK_ROWS
     floats = 8 * (sample.frame.shape[1] + 1)
@@ -203,10 +215,12 @@ def chunk_rows_for(source: Any, memory_limit: int) -> int:
 
 
 def _text_bytes_per_row(sample: Chunk) -> float:
-    """Bytes of file per row for text formats, from the file's first 64 KB (0 otherwise)."""
+    """Bytes of (decompressed) text per row for text formats, from the first 64 KB (0
+    otherwise)."""
     path = Path(sample.source)
-    if FORMATS.get(path.suffix.lower()) not in ("csv", "tsv", "jsonl") or not path.is_file():
+    kind, compression = file_kind(path)
+    if kind not in ("csv", "tsv", "text", "jsonl") or not path.is_file():
         return 0.0
-    with open(path, "rb") as handle:
+    with open_bytes(path, compression) as handle:
         head = handle.read(1 << 16)
     return len(head) / max(head.count(b"\n"), 1)

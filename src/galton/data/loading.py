@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import importlib.util
 import os
 import sqlite3
 import threading
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from galton.data.datasets import DATASETS
+from galton.data.dialect import ReadOptions, file_kind, read_stdin, sniff
 from galton.errors import DataError, first_line
-
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "tsv",
-    ".tab": "tsv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".json": "jsonl",
-}
 
 
 def describe_source(source: Any) -> str:
@@ -37,15 +30,21 @@ def describe_source(source: Any) -> str:
     return type(source).__name__
 
 
-def read_table(source: Any, fmt: str | None = None) -> pd.DataFrame:
+def read_table(
+    source: Any, fmt: str | None = None, options: ReadOptions | None = None
+) -> pd.DataFrame:
     """Read a table.
 
     Parameters
     ----------
-    source : path, bundled dataset name, DataFrame (pandas or polars), pyarrow Table,
-        ndarray of shape (n, k) or a dict of columns.
-    fmt : {"csv", "tsv", "parquet", "jsonl"}, optional
-        File format; sniffed from the extension when omitted.
+    source : path (``-``: standard input), bundled dataset name, DataFrame (pandas or
+        polars), pyarrow Table, ndarray of shape (n, k) or a dict of columns.
+    fmt : {"csv", "tsv", "text", "parquet", "jsonl", "excel"}, optional
+        File format; from the extension when omitted (``.csv.gz`` and the other
+        compressions included; ``.txt`` and ``.dat`` are sniffed text).
+    options : ReadOptions, optional
+        Separator, decimal mark, thousands separator, missing markers, encoding and sheet;
+        what is not given is sniffed (``galton.data.dialect``).
 
     Returns
     -------
@@ -55,7 +54,7 @@ def read_table(source: Any, fmt: str | None = None) -> pd.DataFrame:
         check_unique_names(describe_source(source), source.columns)
         return source.copy()
     if isinstance(source, str | Path):
-        frame = _read_path(source, fmt)
+        frame = _read_path(source, fmt, options or ReadOptions())
         frame.attrs["source"] = str(source)  # error messages name the file, not "DataFrame"
         return frame
     module = type(source).__module__.split(".")[0]
@@ -82,7 +81,11 @@ def _frame_from_array(arr: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(arr, columns=[f"x{j}" for j in range(arr.shape[1])])
 
 
-def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
+def _read_path(source: str | Path, fmt: str | None, options: ReadOptions) -> pd.DataFrame:
+    if str(source) == "-":  # standard input: a text table, sniffed
+        return _parsed(
+            lambda: _read_text(read_stdin(), "text", None, options, "stdin"), "stdin", "text"
+        )
     path = Path(source)
     if not path.exists():
         if str(source) in DATASETS:
@@ -90,22 +93,22 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
         raise DataError(f"{source}: no such file or bundled dataset (see `galton datasets`)")
     if path.is_dir():
         raise DataError(f"{source}: is a directory, not a data file")
-    kind = fmt or FORMATS.get(path.suffix.lower())
-    if kind is None:
+    kind, compression = file_kind(path)
+    kind = fmt or kind
+    if kind not in READERS:
         raise DataError(
-            f"{source}: unknown file type '{path.suffix}'; use --format csv|tsv|parquet|jsonl"
+            f"{source}: unknown file type '{''.join(path.suffixes)}'; use --format "
+            "csv|tsv|text|parquet|jsonl|excel"
         )
+    reader = READERS[kind]
+    return _parsed(lambda: reader(path, kind, compression, options, str(source)), source, kind)
+
+
+def _parsed(read: Callable[[], pd.DataFrame], source: Any, kind: str) -> pd.DataFrame:
+    """``read()``'s table, or one line naming the source when parsing fails or finds no
+    rows."""
     try:
-        if kind in ("csv", "tsv"):
-            sep = "," if kind == "csv" else "\t"
-            frame = pd.read_csv(path, sep=sep)
-            check_unique_names(source, pd.read_csv(path, sep=sep, header=None, nrows=1).iloc[0])
-        elif kind == "parquet":
-            frame = pd.read_parquet(path)
-        elif kind == "jsonl":
-            frame = pd.read_json(path, lines=True)
-        else:
-            raise DataError(f"{source}: unknown format '{kind}'; use csv, tsv, parquet or jsonl")
+        frame = read()
     except DataError:
         raise
     except pd.errors.EmptyDataError:
@@ -116,6 +119,71 @@ def _read_path(source: str | Path, fmt: str | None) -> pd.DataFrame:
     if frame.shape[0] == 0:
         raise DataError(f"{source}: no data rows")
     return frame
+
+
+def _clean_header(frame: pd.DataFrame, raw: Any, source: str) -> pd.DataFrame:
+    """Header names stripped of surrounding spaces, and refused when two are the same
+    (``raw``: the header as written, before pandas renames a repeat to ``y.1``)."""
+    names = [str(name).strip() for name in raw]
+    check_unique_names(source, names)
+    return frame.set_axis(names, axis=1)
+
+
+def _read_text(
+    path: Path | IO[bytes], kind: str, compression: str | None, options: ReadOptions, source: str
+) -> pd.DataFrame:
+    """A delimited text table in its sniffed (or given) dialect."""
+    dialect = sniff(path, kind, compression, options, source)
+    for note in dialect.notes:
+        warnings.warn(note, UserWarning, stacklevel=4)
+    read = dialect.read_csv_options(options.markers)
+    frame = pd.read_csv(path, compression=compression, **read)
+    if not isinstance(path, Path):
+        path.seek(0)
+    header = pd.read_csv(path, compression=compression, header=None, nrows=1, **read)
+    return _clean_header(frame, header.iloc[0], source)
+
+
+def _read_excel(
+    path: Path, kind: str, compression: str | None, options: ReadOptions, source: str
+) -> pd.DataFrame:
+    """One sheet of a spreadsheet (python-calamine reads xlsx, xls and ods; openpyxl xlsx)."""
+    if importlib.util.find_spec("python_calamine") is not None:
+        engine = "calamine"
+    elif path.suffix.lower() in (".xlsx", ".xlsm") and importlib.util.find_spec("openpyxl"):
+        engine = "openpyxl"
+    else:
+        raise DataError(f"{source}: spreadsheets need python-calamine: pip install 'galton[excel]'")
+    sheet = options.sheet if options.sheet is not None else 0
+    read = {"sheet_name": sheet, "engine": engine, "na_values": options.markers}
+    try:
+        frame = pd.read_excel(path, keep_default_na=False, **read)
+        header = pd.read_excel(path, header=None, nrows=1, **read)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise DataError(f"{source}: sheet {sheet!r}: {first_line(exc)}") from None
+    return _clean_header(frame, header.iloc[0], source)
+
+
+def _read_parquet(
+    path: Path, kind: str, compression: str | None, options: ReadOptions, source: str
+) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+def _read_jsonl(
+    path: Path, kind: str, compression: str | None, options: ReadOptions, source: str
+) -> pd.DataFrame:
+    return pd.read_json(path, lines=True, compression=compression)
+
+
+READERS = {
+    "csv": _read_text,
+    "tsv": _read_text,
+    "text": _read_text,
+    "excel": _read_excel,
+    "parquet": _read_parquet,
+    "jsonl": _read_jsonl,
+}
 
 
 def check_unique_names(source: Any, names: Any) -> None:
@@ -156,7 +224,11 @@ def split_target(
     columns = [str(c) for c in frame.columns]
     frame = frame.set_axis(columns, axis=1)
     if target not in columns:
-        raise DataError(f"{source}: no column '{target}'{_suggest(target, columns)}")
+        hint = ""
+        glued = [s for s in ";\t|," if len(columns) == 1 and s in columns[0]]
+        if glued:  # one column whose name holds separators: read with the wrong one
+            hint = f"; the header looks separated by {glued[0]!r}: give --sep {glued[0]!r}"
+        raise DataError(f"{source}: no column '{target}'{_suggest(target, columns)}{hint}")
     if features:
         missing = [f for f in features if f not in columns]
         if missing:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from galton.data.chunks import iter_chunks
+from galton.data.dialect import ReadOptions
 from galton.data.formula import FormulaDesign
 from galton.data.loading import describe_source, read_table, split_target, table_and_target
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
@@ -257,6 +258,7 @@ class InputSchema:
         sample_weight: str | None,
         chunk_rows: int,
         features: list[str] | None = None,
+        options: ReadOptions | None = None,
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray | None]]:
         """Preprocessed chunks of a stream source: inputs (m, d), target (m,), weights.
 
@@ -267,7 +269,7 @@ class InputSchema:
         self.require_column_target(target, "a streamed fit")
         self.formula_ = None
         fitted = False
-        for chunk in iter_chunks(source, chunk_rows):
+        for chunk in iter_chunks(source, chunk_rows, options):
             frame = chunk.frame
             weights = None
             if sample_weight is not None:

@@ -10,6 +10,7 @@ from typing import Any, Literal, overload
 import numpy as np
 
 from galton.data.chunks import DEFAULT_CHUNK_ROWS, iter_chunks
+from galton.data.dialect import ReadOptions
 from galton.data.loading import describe_source
 from galton.data.preprocess import (
     MISSING_POLICIES,
@@ -254,13 +255,18 @@ class LinearRegression(_Estimator):
         return summary
 
     def update_stream(
-        self, source: Any, target: str | None = None, chunk_rows: int = DEFAULT_CHUNK_ROWS
+        self,
+        source: Any,
+        target: str | None = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        read_options: ReadOptions | None = None,
     ) -> LinearRegression:
         """``partial_fit`` with new rows read in chunks (any stream source): memory is one
-        chunk, whatever the number of new rows; one solve at the end."""
+        chunk, whatever the number of new rows; one solve at the end. ``read_options``:
+        the text files' dialect where the sniffing should not decide."""
         summary = self._updatable_summary()
         start = time.perf_counter()
-        for chunk in iter_chunks(source, chunk_rows):
+        for chunk in iter_chunks(source, chunk_rows, read_options):
             X_arr, y_arr, _ = self.schema_.new_rows(
                 chunk.frame, target, source=chunk.source, first_row=chunk.first_row
             )
@@ -275,6 +281,7 @@ class LinearRegression(_Estimator):
         sample_weight: str | None = None,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         features: list[str] | None = None,
+        read_options: ReadOptions | None = None,
     ) -> LinearRegression:
         """Exact least squares in one pass over chunks of rows, in bounded memory.
 
@@ -296,6 +303,9 @@ class LinearRegression(_Estimator):
             Rows read at a time.
         features : list of str, optional
             Feature columns (default: every column but the target and weights).
+        read_options : ReadOptions, optional
+            Separator, decimal mark, missing markers, encoding of text files (default:
+            sniffed).
         """
         self._validate()
         _check(
@@ -315,7 +325,7 @@ class LinearRegression(_Estimator):
         start = time.perf_counter()
         summary = None
         for X_arr, y_arr, w in self._new_schema().stream_rows(
-            source, target, sample_weight, chunk_rows, features
+            source, target, sample_weight, chunk_rows, features, read_options
         ):
             if summary is None:
                 self.terms_ = polynomial_terms(

@@ -10,6 +10,7 @@ import numpy as np
 
 from galton import backends as engine_registry
 from galton.data.chunks import DEFAULT_CHUNK_ROWS
+from galton.data.dialect import ReadOptions
 from galton.data.preprocess import MISSING_POLICIES
 from galton.errors import ParameterError
 from galton.estimators import params as rules
@@ -290,6 +291,7 @@ class NeuralRegressor(_Estimator):
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         buffer_rows: int = SHUFFLE_BUFFER_ROWS,
         features: list[str] | None = None,
+        read_options: ReadOptions | None = None,
     ) -> NeuralRegressor:
         """Train from data read in chunks, never whole (``galton.training.stream_loop``).
 
@@ -309,9 +311,11 @@ class NeuralRegressor(_Estimator):
         buffer_rows : int
             Rows mixed in the shuffle buffer.
         features : list of str, optional
+        read_options : ReadOptions, optional
+            The text files' dialect (default: sniffed).
         """
         self._validate()
-        fit_streamed(self, source, target, chunk_rows, buffer_rows, features)
+        fit_streamed(self, source, target, chunk_rows, buffer_rows, features, read_options)
         return self
 
     def partial_fit(

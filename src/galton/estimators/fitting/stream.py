@@ -10,6 +10,7 @@ import numpy as np
 
 from galton import backends as engine_registry
 from galton.backends.common import init_params
+from galton.data.dialect import ReadOptions
 from galton.data.loading import describe_source
 from galton.data.standardise import RunningMoments, Scaling
 from galton.errors import DataError, ParameterError
@@ -32,15 +33,23 @@ class _Source:
     rows are held out in every pass: a ``validation_fraction`` share of each chunk, at most
     ``STREAM_VALIDATION_ROWS`` in all)."""
 
-    def __init__(self, est: Any, source: Any, target: str, chunk_rows: int, features: Any):
+    def __init__(
+        self,
+        est: Any,
+        source: Any,
+        target: str,
+        chunk_rows: int,
+        features: Any,
+        options: ReadOptions | None,
+    ):
         self.est, self.source, self.target = est, source, target
-        self.chunk_rows, self.features = chunk_rows, features
+        self.chunk_rows, self.features, self.options = chunk_rows, features, options
         self.schema = est._new_schema()  # every pass reads (and checks) the same columns
 
     def chunks(self) -> Pass:
         est, held_so_far = self.est, 0
         rows = self.schema.stream_rows(
-            self.source, self.target, None, self.chunk_rows, self.features
+            self.source, self.target, None, self.chunk_rows, self.features, self.options
         )
         for k, (X, y, _) in enumerate(rows):
             held = np.random.default_rng([est.seed, k]).random(len(y)) < est.validation_fraction
@@ -82,7 +91,13 @@ def _last_pass(
 
 
 def fit_streamed(
-    est: Any, source: Any, target: str, chunk_rows: int, buffer_rows: int, features: Any
+    est: Any,
+    source: Any,
+    target: str,
+    chunk_rows: int,
+    buffer_rows: int,
+    features: Any,
+    options: ReadOptions | None = None,
 ) -> None:
     """A first pass learns the standardisation and keeps held-out rows; every epoch reads
     the source again through a shuffle buffer; a last pass measures the training rows."""
@@ -91,7 +106,7 @@ def fit_streamed(
     ok = isinstance(buffer_rows, int) and buffer_rows >= 2
     check("fit_stream", "buffer_rows", buffer_rows, ok, "an int >= 2")
     start = time.perf_counter()
-    data = _Source(est, source, target, chunk_rows, features)
+    data = _Source(est, source, target, chunk_rows, features, options)
     x_moments, y_moments, X_val, y_val = data.first_pass()
     n = x_moments.n
     if len(y_val) < 2 or n - len(y_val) < 2:
