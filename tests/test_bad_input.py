@@ -202,3 +202,17 @@ def test_model_files_newer_truncated_tampered(folder: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # loading a good file stays silent
         galton.load(folder / "m.galton")
+
+
+def test_a_two_column_y_is_named_as_such() -> None:
+    X = np.zeros((10, 2))
+    expected = r"y must be one target column, got .* shape \(10, 2\)"
+    with pytest.raises(galton.DataError, match=expected):
+        galton.LinearRegression().fit(X, np.zeros((10, 2)))
+
+
+def test_the_network_summary_counts_the_rows_held_out() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 2))
+    model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(X, X[:, 0])
+    assert "Observations: 100 (90 trained, 10 held out)" in model.summary()

@@ -229,3 +229,16 @@ def test_demo_datasets_fit_from_the_command_line() -> None:
         "fit", "age-income", "--target", "income", "--model", "neural", "--hidden", "16", "--quiet"
     )
     assert out.returncode == 0 and "Validation RMSE" in out.stdout
+
+
+def test_every_command_that_reads_a_model_takes_quiet(tmp_path: Path) -> None:
+    assert galton_cli("fit", "yacht", "-t", "residuary_resistance", "-o", "m.galton", "-q",
+                      cwd=tmp_path).returncode == 0  # fmt: skip
+    for args in (
+        ["info", "m.galton", "-q"],
+        ["predict", "m.galton", "yacht", "-q", "--json"],
+        ["export", "m.galton", "--onnx", "m.onnx", "-q"],
+        ["update", "m.galton", "yacht", "-q", "--out", "u.galton"],
+    ):
+        result = galton_cli(*args, cwd=tmp_path)
+        assert result.returncode == 0, (args, result.stderr)

@@ -369,6 +369,7 @@ def update(
             "(default: GALTON_SIGNING_KEY, if set).",
         ),
     ] = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Update a saved model with new rows (linear: exactly, as a refit on all rows)."""
     from galton.data.chunks import chunk_rows_for
@@ -390,6 +391,8 @@ def update(
             rows = chunk_rows_for(source, limit, options)
             estimator.update_stream(source, target, chunk_rows=rows, read_options=options)
         else:
+            if quiet or as_json:
+                estimator.progress = False
             estimator.partial_fit(read_table(data, fmt, options), target, epochs=epochs)
     added = estimator.n_samples_ - rows_before
     destination = out or model_path

@@ -14,6 +14,7 @@ from galton.cli.app import (
     JsonOpt,
     KeyOpt,
     NaValuesOpt,
+    QuietOpt,
     SepOpt,
     SheetOpt,
     ThousandsOpt,
@@ -67,6 +68,7 @@ def predict(
     ] = None,
     as_json: JsonOpt = False,
     key: KeyOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Predict new rows (with intervals) from a saved model."""
     from galton.data.loading import read_table
@@ -111,6 +113,7 @@ def info(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
     as_json: JsonOpt = False,
     key: KeyOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """What a saved model is, how it was trained, and its metrics.
 
@@ -163,6 +166,7 @@ def _signature_state(signed: bool, verified: bool) -> str:
 def verify(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
     key: Annotated[Path, typer.Option("--key", help="The key file the model was signed with.")],
+    quiet: QuietOpt = False,
 ) -> None:
     """Check that MODEL is intact and signed with the key (exit 0), or say why not (exit 2)."""
     load_model(model_path, key)
@@ -174,6 +178,7 @@ def export(
     model_path: Annotated[Path, typer.Argument(metavar="MODEL", help="A saved model file.")],
     onnx: Annotated[Path, typer.Option("--onnx", help="Write the model as ONNX here.")],
     key: KeyOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Export a saved model to ONNX, preprocessing included."""
     from galton.onnx_export import export_onnx

@@ -265,7 +265,12 @@ def table_and_target(
             "(give an array or the target column's name)"
         )
     features_frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
-    target = pd.Series(np.asarray(y).ravel(), name=getattr(y, "name", None) or "y")
+    values = np.asarray(y)
+    if values.ndim == 2 and values.shape[1] != 1 or values.ndim > 2:
+        raise DataError(
+            f"{source}: y must be one target column, got an array of shape {values.shape}"
+        )
+    target = pd.Series(values.ravel(), name=getattr(y, "name", None) or "y")
     if len(target) != len(features_frame):
         raise DataError(f"{source}: X has {len(features_frame)} rows but y has {len(target)}")
     target.index = features_frame.index

@@ -451,10 +451,15 @@ class NeuralRegressor(_Estimator):
             arch = f"ensemble of {len(self.members_)} x {arch}"
         n_params = len(self.members_) * sum(int(np.prod(s)) for s in self.net_.param_shapes())
         hist = self.history_
+        calibration = self.calibration_
+        held = len(calibration.scores) if calibration.source == "validation" else 0
+        rows = f"{self.n_samples_}" + (
+            f" ({self.n_samples_ - held} trained, {held} held out)" if held else ""
+        )
         lines = [
             f"Neural network regression: {arch}, {n_params} parameters",
             "=" * 72,
-            f"Target: {self.target_name_}   Observations: {self.n_samples_}   "
+            f"Target: {self.target_name_}   Observations: {rows}   "
             f"Engine: {self.backend_} ({cfg.dtype})",
             f"Solver: {cfg.optimizer}   Loss: {cfg.loss}   Epochs: {self.n_epochs_} "
             f"(best {self.best_epoch_})   Early stopping: {'on' if cfg.early_stopping else 'off'}",
