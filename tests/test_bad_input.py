@@ -216,3 +216,13 @@ def test_the_network_summary_counts_the_rows_held_out() -> None:
     X = rng.normal(size=(100, 2))
     model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(X, X[:, 0])
     assert "Observations: 100 (90 trained, 10 held out)" in model.summary()
+
+
+def test_rows_keep_their_numbers_after_rows_before_them_are_dropped(tmp_path: Path) -> None:
+    (tmp_path / "d.csv").write_text("a,y\n1,3\n,3\n3,4\n4,x\n5,6\n")
+    result = galton_cli("fit", "d.csv", "-t", "y", "--drop-missing", cwd=tmp_path)
+    assert_user_error(result, "target 'y' is not numeric: row 4 has 'x'")
+    frame = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "y": [1.0, 2.0, 3.0, np.inf]})
+    frame.index = [10, 11, 12, 13]  # the user's labels do not number the rows
+    with pytest.raises(galton.DataError, match="row 4 has inf"):
+        galton.LinearRegression(missing="drop").fit(frame, "y")

@@ -256,6 +256,9 @@ def table_and_target(
     """
     source = describe_source(X)
     frame = X if isinstance(X, pd.DataFrame) else read_table(X)
+    # positional labels: messages name a row by its place in the data even after rows
+    # before it are dropped (a copy of the index only, not of the data)
+    frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)
     if isinstance(y, str):
         features_frame, target = split_target(frame, y, features, source)
         return features_frame, target, source

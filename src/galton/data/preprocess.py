@@ -16,11 +16,20 @@ MISSING_POLICIES = ("error", "drop", "mean", "median")
 _MISSING_HINT = "use --drop-missing or --impute mean|median (missing='drop'|'mean'|'median')"
 
 
+def row_number(values: pd.Series | pd.DataFrame, position: int, first_row: int = 0) -> int:
+    """The data row (1-based) of ``values``' row at ``position``. Tables are read with
+    positional labels (``table_and_target``), so a row keeps its number when rows before
+    it are dropped (missing values, zero weights); ``first_row`` rows came before."""
+    label = values.index[position]
+    row = int(label) if isinstance(label, int | np.integer) else position
+    return first_row + row + 1
+
+
 def _first_bad(values: pd.Series, bad: np.ndarray, first_row: int = 0) -> str:
-    row = int(np.flatnonzero(bad)[0])
-    value = values.iloc[row]
+    position = int(np.flatnonzero(bad)[0])
+    value = values.iloc[position]
     value = value.item() if isinstance(value, np.generic) else value  # 'inf', not np.float64(inf)
-    return f"row {first_row + row + 1} has {value!r}"
+    return f"row {row_number(values, position, first_row)} has {value!r}"
 
 
 def numeric_column(
@@ -191,7 +200,8 @@ class Preprocessor:
             col = X[info["name"]]
             if col.isna().any():
                 if "fill" not in info:
-                    row = first_row + int(np.flatnonzero(col.isna().to_numpy())[0]) + 1
+                    position = int(np.flatnonzero(col.isna().to_numpy())[0])
+                    row = row_number(col, position, first_row)
                     raise DataError(
                         f"{source}: column '{info['name']}' has a missing value (NaN) in row {row}"
                         + ("" if self.missing != "error" else f"; {_MISSING_HINT}")
@@ -204,7 +214,7 @@ class Preprocessor:
                 if unknown:
                     raise DataError(
                         f"{source}: column '{info['name']}' has unknown category "
-                        f"{text[unknown[0]]!r} in row {first_row + unknown[0] + 1} "
+                        f"{text[unknown[0]]!r} in row {row_number(col, unknown[0], first_row)} "
                         f"(known: {', '.join(info['categories'])})"
                     )
                 cats = np.array(info["categories"][1:], dtype=object)

@@ -270,7 +270,7 @@ class InputSchema:
         self.formula_ = None
         fitted = False
         for chunk in iter_chunks(source, chunk_rows, options):
-            frame = chunk.frame
+            frame = chunk.frame.set_axis(pd.RangeIndex(len(chunk.frame)), axis=0)
             weights = None
             if sample_weight is not None:
                 if sample_weight not in map(str, frame.columns):
