@@ -178,3 +178,30 @@ def test_report_for_one_input_shows_the_tutorial_picture(tmp_path: Path) -> None
     assert 'id="fig-fit"' in page and 'id="fig-partial_dependence"' not in page
     assert 'id="fault-text"' in page and "coefficients" in page
     assert (tmp_path / "plots" / "fit.png").stat().st_size > 1000
+
+
+def test_a_network_that_lost_every_fold_is_not_called_noise() -> None:
+    """Three folds, all lost, not significant: the explanation says it lost on every fold
+    instead of "within noise"; mixed folds keep the plain wording."""
+    from galton.comparison.stats import explain_verdict
+
+    reset = {"F": 1.0, "df1": 2, "df2": 10, "p": 0.5}
+    lost = np.array([-0.05, -0.30, -0.12])
+    test = corrected_resampled_t_test(lost, 600, 300)
+    assert test.p > 0.05
+    verdict, text = explain_verdict(test, 0.02, 0.05, 3.0, reset, lost)
+    assert verdict == "nay" and "lost on every fold (3 of 3)" in text
+    assert "within noise" not in text
+    mixed = np.array([-0.05, 0.30, -0.12])
+    _, text = explain_verdict(
+        corrected_resampled_t_test(mixed, 600, 300), 0.02, 0.05, 3.0, reset, mixed
+    )
+    assert "within noise" in text and "every fold" not in text
+
+
+def test_few_folds_earn_a_low_power_note() -> None:
+    frame = _synthetic("linear", 120, 0)
+    result = galton.compare(frame, "y", hidden=(8,), folds=3, repeats=1, seed=0)
+    assert any(note.startswith("low power: the paired test has 2 degrees") for note in result.notes)
+    many = galton.compare(frame, "y", hidden=(8,), folds=4, repeats=3, seed=0)
+    assert not any(note.startswith("low power") for note in many.notes)

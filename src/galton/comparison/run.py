@@ -33,6 +33,8 @@ CANDIDATES: tuple[tuple[int, ...], ...] = ((32,), (64, 64), (128, 64))
 #: The networks' weight decay: the middle of ``NeuralRegressor``'s own search (whose three
 #: trainings per fit would triple the time of every fold).
 NETWORK_WEIGHT_DECAY = 1e-3
+#: Fewer degrees of freedom than this in the paired test earn a low-power note.
+LOW_POWER_DF = 10
 
 
 @dataclass
@@ -273,7 +275,12 @@ def compare(
     test = corrected_resampled_t_test(reductions, n - n // folds, n // folds)
     fit_ratio = float(scores["network"].fit_seconds.mean() / scores["linear"].fit_seconds.mean())
     reset = ramsey_reset(Xf, y_arr, categories)
-    verdict, explanation = explain_verdict(test, threshold, alpha, fit_ratio, reset)
+    verdict, explanation = explain_verdict(test, threshold, alpha, fit_ratio, reset, reductions)
+    if test.df < LOW_POWER_DF:
+        plan.notes.append(
+            f"low power: the paired test has {test.df} degrees of freedom ({len(reductions)} "
+            "folds in all); more folds or repeats give a firmer verdict"
+        )
     neuron_gap = float(abs(scores["neuron"].rmse.mean() / lin.mean() - 1))
     if neuron_gap > 1e-3:
         plan.notes.append(

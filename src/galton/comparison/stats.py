@@ -78,10 +78,26 @@ def format_p(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
 
 
+def _unanimous(reductions: np.ndarray) -> str:
+    """``lost on every fold (3 of 3)``, ``won on every fold (...)`` or empty."""
+    folds = len(reductions)
+    if folds > 1 and bool((reductions < 0).all()):
+        return f"lost on every fold ({folds} of {folds})"
+    if folds > 1 and bool((reductions > 0).all()):
+        return f"won on every fold ({folds} of {folds})"
+    return ""
+
+
 def explain_verdict(
-    test: PairedTest, threshold: float, alpha: float, fit_ratio: float, reset: dict[str, float]
+    test: PairedTest,
+    threshold: float,
+    alpha: float,
+    fit_ratio: float,
+    reset: dict[str, float],
+    reductions: np.ndarray,
 ) -> tuple[str, str]:
-    """The verdict and one paragraph saying why."""
+    """The verdict and one paragraph saying why (``reductions``: the per-fold relative RMSE
+    reductions the test was run on)."""
     red = test.reduction
     direction = "lower" if red >= 0 else "higher"
     if red >= 0:  # the interval of the change the sentence names
@@ -113,10 +129,16 @@ def explain_verdict(
         )
     else:
         verdict = "nay"
+        unanimous = _unanimous(reductions)
+        noise = (
+            f"the network {unanimous}, but the test cannot tell that from noise"
+            if unanimous
+            else "that is within noise"
+        )
         text = (
-            f"nay: the network's RMSE is {abs(red):.1%} {direction} ({ci}); that is within "
-            f"noise, and the linear model is {cost} {'faster' if fit_ratio >= 1.5 else 'fast'} "
-            "to train and interpretable."
+            f"nay: the network's RMSE is {abs(red):.1%} {direction} ({ci}); {noise}, and the "
+            f"linear model is {cost} {'faster' if fit_ratio >= 1.5 else 'fast'} to train and "
+            "interpretable."
         )
     if math.isfinite(reset["p"]):
         found = "finds" if reset["p"] < alpha else "finds no"
