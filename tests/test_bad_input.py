@@ -226,3 +226,14 @@ def test_rows_keep_their_numbers_after_rows_before_them_are_dropped(tmp_path: Pa
     frame.index = [10, 11, 12, 13]  # the user's labels do not number the rows
     with pytest.raises(galton.DataError, match="row 4 has inf"):
         galton.LinearRegression(missing="drop").fit(frame, "y")
+
+
+def test_a_target_with_few_values_is_warned_about() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    classes = rng.integers(0, 3, 60).astype(float)
+    with pytest.warns(UserWarning, match="takes only 3 distinct values .*regression may not"):
+        galton.LinearRegression().fit(pd.DataFrame(X, columns=["a", "b"]).assign(y=classes), "y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a quantity: no warning
+        galton.LinearRegression().fit(X, X[:, 0] + rng.normal(size=60))

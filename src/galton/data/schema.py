@@ -50,6 +50,11 @@ def is_real(dtype: Any) -> bool:
     return isinstance(dtype, np.dtype) and dtype.kind in "iuf"
 
 
+#: A target with at most this many distinct values (and several rows of each) is warned
+#: about: it may be classes.
+FEW_TARGET_VALUES = 5
+
+
 class InputSchema:
     """The inputs of one estimator: its policy (``missing``, ``categories``, ``formula``)
     and what ``fit`` learned (``preprocessor_``, ``formula_``, the names).
@@ -147,7 +152,24 @@ class InputSchema:
                 UserWarning,
                 stacklevel=3,
             )
+        else:
+            self._warn_few_values(y_arr, source)
         return X_arr, y_arr, w
+
+    def _warn_few_values(self, y: np.ndarray, source: str) -> None:
+        """A target with a handful of distinct values looks like classes, not a quantity."""
+        if len(np.unique(y[:1000])) > FEW_TARGET_VALUES:  # cheap for a real quantity
+            return
+        values = np.unique(y)
+        if len(values) <= FEW_TARGET_VALUES and len(y) > 4 * len(values):
+            shown = ", ".join(f"{v:g}" for v in values)
+            warnings.warn(
+                f"{source}: the target '{self.target_name_}' takes only {len(values)} "
+                f"distinct values ({shown}): if they are classes, regression may not be what "
+                "you want",
+                UserWarning,
+                stacklevel=4,
+            )
 
     def learn(self, features: pd.DataFrame, target: str, source: str) -> None:
         """Fit the preprocessor on ``features`` and record the column names."""
@@ -330,6 +352,7 @@ class InputSchema:
         self.feature_names_in_ = names
         self.feature_names_ = names
         self.target_name_ = str(getattr(y, "name", None) or "y")
+        self._warn_few_values(target, "data")
         return X, target, w
 
     def inputs(self, X: Any) -> np.ndarray:
