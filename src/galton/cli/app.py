@@ -36,6 +36,10 @@ FormatOpt = Annotated[
         help="File format if the extension does not say: csv, tsv, text, parquet, jsonl, excel.",
     ),
 ]
+WeightsOpt = Annotated[
+    str | None,
+    typer.Option(help="A column of row weights (linear models; networks do not take them yet)."),
+]
 # How a text file is written: sniffed unless given (galton.data.dialect).
 SepOpt = Annotated[
     str | None, typer.Option("--sep", help="Field separator (default: sniffed; tab: 'tab').")

@@ -24,6 +24,7 @@ from galton.cli.app import (
     SignKeyOpt,
     SqlOpt,
     ThousandsOpt,
+    WeightsOpt,
     app,
 )
 from galton.cli.inputs import (
@@ -52,6 +53,7 @@ def fit(
         str | None, typer.Option("--target", "-t", help="Target column (or give --formula).")
     ] = None,
     features: FeaturesOpt = None,
+    weights: WeightsOpt = None,
     formula: Annotated[
         str | None,
         typer.Option(help='A formula instead of --target/--features: "y ~ a + I(b**0.5) + C(g)".'),
@@ -159,6 +161,8 @@ def fit(
         raise GaltonError("--scheduler goes with --engine dask")
     if chunk_rows is not None and chunk_rows < 1:
         raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
+    if weights is not None and model != "linear":
+        raise GaltonError("--weights: networks do not take row weights yet; linear models do")
     settings = {
         "hidden": hidden,
         "activation": activation,
@@ -183,7 +187,7 @@ def fit(
     estimator = _estimator(model, settings, missing, formula, engine, scheduler)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
-    source = _Source(data, db, sql, fmt, target, chosen, formula, options)
+    source = _Source(data, db, sql, fmt, target, chosen, formula, options, weights)
     with said_warnings():
         _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
     report_fit(estimator, out, as_json, sign_key)
@@ -231,6 +235,7 @@ class _Source:
     features: list[str] | None
     formula: str | None
     options: ReadOptions
+    weights: str | None = None
 
     @property
     def files(self) -> bool:
@@ -265,10 +270,11 @@ def _fit(
             )
         if resume is not None:
             raise GaltonError("--resume applies to in-memory fits")
+        weighted = {"sample_weight": source.weights} if source.weights else {}
         if estimator.engine == "dask":
             if source.options != ReadOptions():
                 raise GaltonError("--engine dask reads Parquet or plain CSV: drop the --sep & co.")
-            estimator.fit(data, source.target)
+            estimator.fit(data, source.target, **weighted)
         else:
             rows = chunk_rows or chunk_rows_for(data, limit, source.options)
             estimator.fit_stream(
@@ -277,10 +283,12 @@ def _fit(
                 chunk_rows=rows,
                 features=source.features,
                 read_options=source.options,
+                **weighted,
             )
         return
     X, y = _table(source)
-    estimator.fit(X, y, **_stops(estimator, checkpoint, resume, out))
+    weighted = {"sample_weight": source.weights} if source.weights else {}
+    estimator.fit(X, y, **weighted, **_stops(estimator, checkpoint, resume, out))
 
 
 def _table(source: _Source) -> tuple[Any, Any]:
@@ -294,7 +302,10 @@ def _table(source: _Source) -> tuple[Any, Any]:
         return frame, None
     if source.target is None:
         raise GaltonError("give --target COL (or --formula 'y ~ a + b')")
-    return split_target(frame, source.target, source.features, describe_source(frame))
+    features = source.features
+    if source.weights and features and source.weights not in features:
+        features = [*features, source.weights]  # the estimator takes it out as the weights
+    return split_target(frame, source.target, features, describe_source(frame))
 
 
 def _stops(

@@ -207,6 +207,17 @@ def _suggest(name: str, columns: list[str]) -> str:
     return f" (columns: {', '.join(columns)})"
 
 
+def weight_column(X: Any, name: str, source: str) -> tuple[pd.DataFrame, pd.Series]:
+    """The table without its weight column ``name``, and that column (numbers checked by
+    the caller)."""
+    frame = X if isinstance(X, pd.DataFrame) else read_table(X)
+    columns = [str(c) for c in frame.columns]
+    if name not in columns:
+        raise DataError(f"{source}: no weight column '{name}'{_suggest(name, columns)}")
+    frame = frame.set_axis(columns, axis=1)
+    return frame.drop(columns=[name]), frame[name]
+
+
 def split_target(
     frame: pd.DataFrame, target: str, features: list[str] | None, source: str
 ) -> tuple[pd.DataFrame, pd.Series]:

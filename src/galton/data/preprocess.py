@@ -55,7 +55,7 @@ def numeric_column(
         coerced = pd.to_numeric(values, errors="coerce")
         bad = (coerced.isna() & values.notna()).to_numpy()
         if bad.any():
-            what = "target" if role == "target" else "column"
+            what = role if role in ("target", "weight") else "column"
             raise DataError(
                 f"{source}: {what} '{name}' is not numeric: {_first_bad(values, bad, first_row)}"
             )

@@ -19,7 +19,13 @@ import pandas as pd
 from galton.data.chunks import iter_chunks
 from galton.data.dialect import ReadOptions
 from galton.data.formula import FormulaDesign
-from galton.data.loading import describe_source, read_table, split_target, table_and_target
+from galton.data.loading import (
+    describe_source,
+    read_table,
+    split_target,
+    table_and_target,
+    weight_column,
+)
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
 from galton.errors import DataError, NotFittedError, ParameterError
 
@@ -129,8 +135,10 @@ class InputSchema:
     def training_data(
         self, X: Any, y: Any, sample_weight: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """Preprocess training data: returns design inputs (n, d), target (n,), weights."""
+        """Preprocess training data: returns design inputs (n, d), target (n,), weights.
+        ``sample_weight``: one weight per row, or the name of a weight column of ``X``."""
         self.formula_ = None
+        X, sample_weight = self._weights(X, sample_weight)
         if self.formula is not None:
             if y is not None:
                 raise DataError("with a formula give only the table: the formula names the target")
@@ -207,6 +215,7 @@ class InputSchema:
         self.require_learned()
         if self.formula_ is not None:
             raise ParameterError("models with a formula cannot be updated: refit on all rows")
+        X, sample_weight = self._weights(X, sample_weight, source)
         if isinstance(X, np.ndarray | list | tuple) and y is not None and not isinstance(y, str):
             X = self.array_frame(X)
         features, target, described = table_and_target(
@@ -215,6 +224,15 @@ class InputSchema:
         source = source or described
         features, target, weights = self.usable_rows(features, target, sample_weight, source)
         return self.arrays(features, target, weights, source, first_row)
+
+    def _weights(self, X: Any, sample_weight: Any, source: str | None = None) -> tuple[Any, Any]:
+        """``X`` and the weights: a weight column named by ``sample_weight`` is taken out of
+        the table (and checked to be numbers), other weights pass through."""
+        if not isinstance(sample_weight, str):
+            return X, sample_weight
+        source = source or describe_source(X)
+        frame, column = weight_column(X, sample_weight, source)
+        return frame, numeric_column(column, sample_weight, source, role="weight")
 
     def usable_rows(
         self, features: pd.DataFrame, target: pd.Series, sample_weight: Any, source: str
@@ -320,6 +338,8 @@ class InputSchema:
         the caller then falls back to ``training_data``, which names the row.
         """
         if self.formula is not None or y is None or isinstance(y, str):
+            return None
+        if isinstance(sample_weight, str):  # a weight column: the table path takes it out
             return None
         if isinstance(X, pd.DataFrame):
             if not all(is_real(dtype) for dtype in X.dtypes):

@@ -179,7 +179,8 @@ class LinearRegression(_Estimator):
         ----------
         X : array of shape (n, k), table, path or dataset name
         y : array of shape (n,), or the target column's name when ``X`` is a table
-        sample_weight : array of shape (n,), optional
+        sample_weight : array of shape (n,) or str, optional
+            Row weights, or the name of a weight column of ``X``.
         """
         self._validate()
         start = time.perf_counter()
@@ -231,7 +232,8 @@ class LinearRegression(_Estimator):
             New rows, with the columns the model was trained on.
         y : array of shape (n,) or str, optional
             Their target; by default the model's target column of ``X``.
-        sample_weight : array of shape (n,), optional
+        sample_weight : array of shape (n,) or str, optional
+            Row weights, or the name of a weight column of ``X``.
         """
         if not hasattr(self, "preprocessor_"):
             return self.fit(X, y, sample_weight)
