@@ -42,8 +42,12 @@ def test_format_override(tmp_path: Path) -> None:
     path = tmp_path / "data.txt"
     FRAME.to_csv(path, sep="\t", index=False)
     assert list(read_table(path, fmt="tsv").columns) == list(FRAME.columns)
-    with pytest.raises(galton.DataError, match=r"unknown file type '\.txt'"):
-        read_table(path)
+    assert list(read_table(path).columns) == list(FRAME.columns)  # .txt: sniffed
+    odd = tmp_path / "data.xyz"
+    FRAME.to_csv(odd, index=False)
+    with pytest.raises(galton.DataError, match=r"unknown file type '\.xyz'"):
+        read_table(odd)
+    assert list(read_table(odd, fmt="csv").columns) == list(FRAME.columns)
 
 
 def test_table_types_all_give_the_same_fit() -> None:
