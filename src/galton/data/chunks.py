@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from galton.data.datasets import DATASETS
-from galton.data.dialect import ReadOptions, file_kind, open_bytes, sniff
-from galton.data.loading import check_unique_names, read_table
+from galton.data.dialect import ReadOptions, file_kind, open_bytes
+from galton.data.loading import read_table, text_layout
 from galton.errors import DataError, first_line
 
 #: Rows per chunk when nothing else says: about 100 MB of float64 for 100 columns.
@@ -126,10 +126,7 @@ def _frames(
     path: Path, kind: str, compression: str | None, chunk_rows: int, options: ReadOptions
 ) -> Iterator[pd.DataFrame]:
     if kind in ("csv", "tsv", "text"):
-        read = sniff(path, kind, compression, options, str(path)).read_csv_options(options.markers)
-        header = pd.read_csv(path, compression=compression, header=None, nrows=1, **read)
-        names = [str(name).strip() for name in header.iloc[0]]
-        check_unique_names(path, names)
+        read, names = text_layout(path, kind, compression, options, path)
         with pd.read_csv(path, compression=compression, chunksize=chunk_rows, **read) as reader:
             for frame in reader:
                 yield frame.set_axis(names, axis=1)

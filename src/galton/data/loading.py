@@ -121,27 +121,36 @@ def _parsed(read: Callable[[], pd.DataFrame], source: Any, kind: str) -> pd.Data
     return frame
 
 
-def _clean_header(frame: pd.DataFrame, raw: Any, source: str) -> pd.DataFrame:
+def _clean_names(raw: Any, source: Any) -> list[str]:
     """Header names stripped of surrounding spaces, and refused when two are the same
     (``raw``: the header as written, before pandas renames a repeat to ``y.1``)."""
     names = [str(name).strip() for name in raw]
     check_unique_names(source, names)
-    return frame.set_axis(names, axis=1)
+    return names
+
+
+def text_layout(
+    path: Path | IO[bytes], kind: str, compression: str | None, options: ReadOptions, source: Any
+) -> tuple[dict[str, Any], list[str]]:
+    """How to read a text table (``pandas.read_csv`` keywords for its sniffed or given
+    dialect, a note said for a guessed encoding) and its checked header names; a stream
+    is rewound for the read that follows."""
+    dialect = sniff(path, kind, compression, options, str(source))
+    for note in dialect.notes:
+        warnings.warn(note, UserWarning, stacklevel=4)
+    read = dialect.read_csv_options(options.markers)
+    header = pd.read_csv(path, compression=compression, header=None, nrows=1, **read)
+    if not isinstance(path, Path):
+        path.seek(0)
+    return read, _clean_names(header.iloc[0], source)
 
 
 def _read_text(
     path: Path | IO[bytes], kind: str, compression: str | None, options: ReadOptions, source: str
 ) -> pd.DataFrame:
     """A delimited text table in its sniffed (or given) dialect."""
-    dialect = sniff(path, kind, compression, options, source)
-    for note in dialect.notes:
-        warnings.warn(note, UserWarning, stacklevel=4)
-    read = dialect.read_csv_options(options.markers)
-    frame = pd.read_csv(path, compression=compression, **read)
-    if not isinstance(path, Path):
-        path.seek(0)
-    header = pd.read_csv(path, compression=compression, header=None, nrows=1, **read)
-    return _clean_header(frame, header.iloc[0], source)
+    read, names = text_layout(path, kind, compression, options, source)
+    return pd.read_csv(path, compression=compression, **read).set_axis(names, axis=1)
 
 
 def _read_excel(
@@ -161,7 +170,7 @@ def _read_excel(
         header = pd.read_excel(path, header=None, nrows=1, **read)
     except (ValueError, KeyError, IndexError) as exc:
         raise DataError(f"{source}: sheet {sheet!r}: {first_line(exc)}") from None
-    return _clean_header(frame, header.iloc[0], source)
+    return frame.set_axis(_clean_names(header.iloc[0], source), axis=1)
 
 
 def _read_parquet(
