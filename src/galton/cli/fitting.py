@@ -258,19 +258,19 @@ def _fit(
     from galton.data.chunks import memory_limit as bytes_limit
 
     limit = bytes_limit(memory_limit)
-    data = str(source.data)
-    streamed = source.files and (
+    data = source.data if source.files else None
+    streamed = data is not None and (
         stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
     )
+    weighted = {"sample_weight": source.weights} if source.weights else {}
     if estimator.engine == "dask" or streamed:
-        if not source.files or source.target is None or source.formula is not None:
+        if data is None or source.target is None or source.formula is not None:
             raise GaltonError(
                 f"{'--engine dask' if estimator.engine == 'dask' else 'a streamed fit'} takes "
                 "DATA (files) and --target COL, not --formula or --db"
             )
         if resume is not None:
             raise GaltonError("--resume applies to in-memory fits")
-        weighted = {"sample_weight": source.weights} if source.weights else {}
         if estimator.engine == "dask":
             if source.options != ReadOptions():
                 raise GaltonError("--engine dask reads Parquet or plain CSV: drop the --sep & co.")
@@ -287,7 +287,6 @@ def _fit(
             )
         return
     X, y = _table(source)
-    weighted = {"sample_weight": source.weights} if source.weights else {}
     estimator.fit(X, y, **weighted, **_stops(estimator, checkpoint, resume, out))
 
 

@@ -34,25 +34,21 @@ class PredictionInterval(NamedTuple):
     upper: np.ndarray
 
 
-def fitted_attribute(get: Callable[[Any], Any], doc: str) -> property:
-    """A read-only fitted attribute computed from ``results_``, the estimator's one results
-    object (so attributes and the results cannot disagree)."""
+def fitted_attribute(get: Callable[[Any], Any], doc: str, of: str = "results_") -> property:
+    """A read-only fitted attribute computed from one fitted object: ``results_`` (the
+    estimator's results) or ``schema_`` (what it learned about the inputs), so attributes
+    and that object cannot disagree."""
 
     def read(self: _Estimator) -> Any:
         self._require_fitted()
-        return get(self.results_)
+        return get(getattr(self, of))
 
     return property(read, doc=doc)
 
 
 def _learned(name: str, doc: str) -> property:
-    """A read-only attribute of what the fit learned about the inputs (``schema_``)."""
-
-    def read(self: _Estimator) -> Any:
-        self._require_fitted()
-        return getattr(self.schema_, name)
-
-    return property(read, doc=doc)
+    """``schema_.name`` as a read-only fitted attribute."""
+    return fitted_attribute(lambda schema: getattr(schema, name), doc, of="schema_")
 
 
 class _Estimator:

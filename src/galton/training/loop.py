@@ -22,6 +22,7 @@ from galton.training.monitor import (
     TrainingInterrupted,
     TrainResult,
     all_finite,
+    finite_params,
 )
 from galton.training.progress import epoch_progress
 from galton.training.schedules import learning_rate
@@ -289,7 +290,7 @@ class _FullBatch:
     def finish(self, final: list[np.ndarray]) -> TrainResult:
         """Keep the final parameters unless early stopping chose the best validated ones."""
         result = self.result
-        finite = all(np.isfinite(p).all() for p in final)
+        finite = finite_params(final)
         if (self.val is None or not self.cfg.early_stopping) and finite:
             result.params = final
             result.best_epoch = result.n_epochs

@@ -56,9 +56,14 @@ class TrainResult:
     converged: bool = False
 
 
+def finite_params(params: list[np.ndarray]) -> bool:
+    """Whether every parameter is finite."""
+    return all(np.isfinite(p).all() for p in params)
+
+
 def all_finite(loss: float, params: list[np.ndarray]) -> bool:
     """Whether a loss and every parameter are finite (else training diverged)."""
-    return math.isfinite(loss) and all(np.isfinite(p).all() for p in params)
+    return math.isfinite(loss) and finite_params(params)
 
 
 class EpochMonitor:

@@ -14,7 +14,7 @@ from galton.errors import GaltonError
 from galton.estimators.results import NetworkResults
 from galton.metrics import regression_metrics
 from galton.spec import NetworkSpec, TrainConfig
-from galton.training.monitor import TrainResult
+from galton.training.monitor import TrainResult, finite_params
 from galton.training.replay import Reservoir
 
 
@@ -40,7 +40,7 @@ def trained_network(
 ) -> NetworkResults:
     """The members' training as a ``NetworkResults``; never one with non-finite parameters."""
     for result in trained:
-        if not all(np.isfinite(p).all() for p in result.params):
+        if not finite_params(result.params):
             raise GaltonError("training produced non-finite parameters; lower the learning rate")
     results = NetworkResults.of_training(trained, backend, net, cfg, scaling)
     results.weight_decay_search = dict(search or {})
