@@ -18,6 +18,7 @@ _PUBLIC = {
     "PredictionInterval": "galton.estimators",
     "load": "galton.estimators",
     "compare": "galton.comparison",
+    "describe": "galton.data.describe",
     "Comparison": "galton.comparison",
     "BackendUnavailableError": "galton.errors",
     "DataError": "galton.errors",

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 
 from galton.backends import ENGINES
+from galton.data.preprocess import output_names
+from galton.data.roles import DATE_FORMATS, DATE_PARTS
 from galton.errors import ModelFileError
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 
@@ -198,12 +200,19 @@ PREPROCESSOR = record(
                 {
                     "name": NAME,
                     "dtype": text(max_len=64),
-                    "kind": text(("numeric", "bool", "categorical")),
+                    "kind": text(("numeric", "bool", "categorical", "date")),
                 },
-                {"categories": NAMES, "fill": either(number(), NAME)},
+                {
+                    "categories": NAMES,
+                    "fill": either(number(), NAME),
+                    "unit": text(("percent", "currency")),
+                    "format": text(tuple(f for fs in DATE_FORMATS.values() for f in fs)),
+                    "parts": items(text(DATE_PARTS), max_len=len(DATE_PARTS)),
+                },
             )
         ),
-    }
+    },
+    {"dropped": items(record({"name": NAME, "why": NAME}))},
 )
 FORMULA = record(
     {
@@ -393,10 +402,11 @@ def _check_columns(meta: dict[str, Any]) -> None:
             raise _Invalid(f"column '{c['name'][:40]}' has categories but is {c['kind']}")
         if c["kind"] == "categorical" and c["categories"] != sorted(set(c["categories"])):
             raise _Invalid(f"categories of '{c['name'][:40]}' are not sorted and distinct")
-    names: list[str] = []
-    for c in columns:
-        levels = c.get("categories", [])
-        names += [f"{c['name']}={v}" for v in levels[1:]] if levels else [c["name"]]
+        if (c["kind"] == "date") != ("format" in c and "parts" in c) or (
+            "unit" in c and c["kind"] != "numeric"
+        ):
+            raise _Invalid(f"column '{c['name'][:40]}' has fields its kind {c['kind']} lacks")
+    names = [name for c in columns for name in output_names(c)]
     if meta["feature_names"] != names:
         raise _Invalid("field 'feature_names' does not match the preprocessor's columns")
     formula = meta["formula"]

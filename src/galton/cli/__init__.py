@@ -15,7 +15,13 @@ from typing import Any
 
 from typer.exceptions import Abort, Exit, TyperException
 
-from galton.cli import comparing, fitting, models, overview  # noqa: F401  (registers commands)
+from galton.cli import (  # noqa: F401  (registers commands)
+    comparing,
+    describing,
+    fitting,
+    models,
+    overview,
+)
 from galton.cli.app import app
 from galton.cli.output import echo, safe_text
 from galton.errors import GaltonError, TrainingInterrupted

@@ -84,3 +84,17 @@ SignKeyOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+MaxLevelsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-levels",
+        help="Most levels a text column may have (default: a tenth of the rows, 10 to 50).",
+    ),
+]
+GroupRareOpt = Annotated[
+    bool,
+    typer.Option(
+        "--group-rare",
+        help="Group a text column's rarest levels as '(other)' rather than refuse it.",
+    ),
+]

@@ -15,8 +15,10 @@ from galton.cli.app import (
     EncodingOpt,
     FeaturesOpt,
     FormatOpt,
+    GroupRareOpt,
     ImputeOpt,
     JsonOpt,
+    MaxLevelsOpt,
     NaValuesOpt,
     QuietOpt,
     SepOpt,
@@ -151,6 +153,11 @@ def fit(
         str | None,
         typer.Option(help="Dask scheduler address (default: a LocalCluster for the fit)."),
     ] = None,
+    max_levels: MaxLevelsOpt = None,
+    group_rare: GroupRareOpt = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="First show each column's type and role.")
+    ] = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -184,10 +191,13 @@ def fit(
         "degree": degree,
     }
     missing = missing_policy(drop_missing, impute)
-    estimator = _estimator(model, settings, missing, formula, engine, scheduler)
+    columns = {"max_levels": max_levels, "group_rare": group_rare}
+    estimator = _estimator(model, settings, missing, formula, engine, scheduler, columns)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
     source = _Source(data, db, sql, fmt, target, chosen, formula, options, weights)
+    source.verbose = verbose and not as_json
+    source.columns = columns
     with said_warnings():
         _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
     report_fit(estimator, out, as_json, sign_key)
@@ -200,8 +210,10 @@ def _estimator(
     formula: str | None,
     engine: str,
     scheduler: str | None,
+    columns: dict[str, Any],
 ) -> Any:
-    """The unfitted estimator ``--model`` names, with the options that apply to it."""
+    """The unfitted estimator ``--model`` names, with the options that apply to it
+    (``columns``: how text columns are taken, ``max_levels`` and ``group_rare``)."""
     from galton.estimators import LinearRegression, NeuralRegressor
 
     if model not in ("linear", "neuron", "neural"):
@@ -211,6 +223,7 @@ def _estimator(
         "formula": formula,
         "engine": engine,
         "scheduler": scheduler,
+        **columns,
     }
     if model == "linear":
         return LinearRegression(
@@ -236,6 +249,8 @@ class _Source:
     formula: str | None
     options: ReadOptions
     weights: str | None = None
+    verbose: bool = False
+    columns: dict[str, Any] | None = None
 
     @property
     def files(self) -> bool:
@@ -295,6 +310,8 @@ def _table(source: _Source) -> tuple[Any, Any]:
     from galton.data.loading import describe_source, split_target
 
     frame = read_input(source.data, source.db, source.sql, source.fmt, source.options)
+    if source.verbose:
+        show_roles(frame, source.target, source.weights, source.columns or {})
     if source.formula is not None:
         if source.target is not None or source.features is not None:
             raise GaltonError("--formula names the target and features: drop --target/--features")
@@ -305,6 +322,16 @@ def _table(source: _Source) -> tuple[Any, Any]:
     if source.weights and features and source.weights not in features:
         features = [*features, source.weights]  # the estimator takes it out as the weights
     return split_target(frame, source.target, features, describe_source(frame))
+
+
+def show_roles(
+    frame: Any, target: str | None, weights: str | None, columns: dict[str, Any]
+) -> None:
+    """``fit --verbose``'s first lines: each column's type and role."""
+    from galton.data.describe import describe, format_roles
+
+    echo(format_roles(describe(frame, target, weights, **columns)))
+    echo()
 
 
 def _stops(

@@ -27,6 +27,7 @@ from galton.data.loading import (
     weight_column,
 )
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
+from galton.data.roles import names_like_ids
 from galton.errors import DataError, NotFittedError, ParameterError
 
 #: Columns whose magnitudes lie outside [SMALLEST, LARGEST] are refused: beyond them sums of
@@ -79,6 +80,8 @@ class InputSchema:
         missing: str = "error",
         categories: dict[str, list] | None = None,
         formula: str | None = None,
+        max_levels: int | None = None,
+        group_rare: bool = False,
     ) -> None:
         self.owner, self.missing, self.categories, self.formula = (
             owner,
@@ -86,6 +89,7 @@ class InputSchema:
             categories,
             formula,
         )
+        self.max_levels, self.group_rare = max_levels, group_rare
         self.preprocessor_: Preprocessor | None = None
         self.formula_: FormulaDesign | None = None
         self.feature_names_in_: list[str] = []
@@ -181,8 +185,14 @@ class InputSchema:
 
     def learn(self, features: pd.DataFrame, target: str, source: str) -> None:
         """Fit the preprocessor on ``features`` and record the column names."""
-        self.preprocessor_ = Preprocessor(self.missing, self.categories).fit(features, source)
-        self.feature_names_in_ = [str(c) for c in features.columns]
+        self.preprocessor_ = Preprocessor(
+            self.missing,
+            self.categories,
+            self.max_levels,
+            self.group_rare,
+            roles=self.formula_ is None,
+        ).fit(features, source)
+        self.feature_names_in_ = [c["name"] for c in self.preprocessor.columns_]
         self.feature_names_ = self.preprocessor.feature_names_
         self.target_name_ = target
 
@@ -345,6 +355,8 @@ class InputSchema:
             if not all(is_real(dtype) for dtype in X.dtypes):
                 return None
             names = [str(c) for c in X.columns]
+            if names_like_ids(names):
+                return None  # the table path drops identifier columns
             dtypes = [str(dtype) for dtype in X.dtypes]
             X = X.to_numpy()  # a view for one float block; a copy still beats the table path
         elif isinstance(X, np.ndarray) and X.ndim == 2:

@@ -59,6 +59,8 @@ class _Estimator:
     missing: str
     formula: str | None
     categories: dict[str, list] | None
+    max_levels: int | None
+    group_rare: bool
     # fitted: set by fit (for networks, read from ``results_``)
     schema_: InputSchema
     results_: Any
@@ -106,7 +108,14 @@ class _Estimator:
 
     def _new_schema(self) -> InputSchema:
         """A fresh input schema for a fit (what it learns replaces the last fit's)."""
-        self.schema_ = InputSchema(type(self).__name__, self.missing, self.categories, self.formula)
+        self.schema_ = InputSchema(
+            type(self).__name__,
+            self.missing,
+            self.categories,
+            self.formula,
+            self.max_levels,
+            self.group_rare,
+        )
         return self.schema_
 
     preprocessor_ = _learned("preprocessor_", "The fitted preprocessor (column kinds, levels).")

@@ -19,6 +19,7 @@ from galton.errors import (
     DataError,
     ParameterError,
 )
+from galton.estimators import params as rules
 from galton.estimators.base import (
     AliasedColumnsWarning,
     PredictionInterval,
@@ -75,6 +76,12 @@ class LinearRegression(_Estimator):
     scheduler : str, optional
         Address of the Dask scheduler (``tcp://host:8786``); default: a ``LocalCluster``
         started for the fit, one worker process per core.
+    max_levels : int, optional
+        The most levels a text column may have (default: a tenth of the rows, between 10
+        and 50); a column with more is an error naming it, unless ``group_rare``.
+    group_rare : bool
+        Keep a text column's ``max_levels - 1`` most frequent levels and group the others
+        (and levels first seen in new rows) as ``"(other)"``.
     """
 
     _kind = "linear"
@@ -120,6 +127,8 @@ class LinearRegression(_Estimator):
         formula: str | None = None,
         engine: str = "local",
         scheduler: str | None = None,
+        max_levels: int | None = None,
+        group_rare: bool = False,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
@@ -130,6 +139,8 @@ class LinearRegression(_Estimator):
         self.formula = formula
         self.engine = engine
         self.scheduler = scheduler
+        self.max_levels = max_levels
+        self.group_rare = group_rare
 
     def _validate(self) -> None:
         name = type(self).__name__
@@ -171,6 +182,7 @@ class LinearRegression(_Estimator):
             f"a str among {set(MISSING_POLICIES)}",
         )
         _check_engine(name, self.engine, self.scheduler)
+        rules.validate(name, self.get_params(), rules.COLUMN_RULES)
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Fit by least squares (weighted with ``sample_weight``).

@@ -58,6 +58,7 @@ RULES = {
     "standardize": rules.BOOL,
     "shuffle": rules.BOOL,
     "device": rules.one_of(("auto", "cpu", "cuda")),
+    **rules.COLUMN_RULES,
 }
 
 
@@ -153,6 +154,12 @@ class NeuralRegressor(_Estimator):
         float64, the NumPy engine's maths on the workers.
     scheduler : str, optional
         Address of the Dask scheduler; default: a ``LocalCluster`` started for the fit.
+    max_levels : int, optional
+        The most levels a text column may have (default: a tenth of the rows, between 10
+        and 50); a column with more is an error naming it, unless ``group_rare``.
+    group_rare : bool
+        Keep a text column's ``max_levels - 1`` most frequent levels and group the others
+        (and levels first seen in new rows) as ``"(other)"``.
     """
 
     _kind = "neural"
@@ -188,6 +195,8 @@ class NeuralRegressor(_Estimator):
         replay_rows: int = 0,
         engine: str = "local",
         scheduler: str | None = None,
+        max_levels: int | None = None,
+        group_rare: bool = False,
     ) -> None:
         self.hidden = hidden
         self.activation = activation
@@ -218,6 +227,8 @@ class NeuralRegressor(_Estimator):
         self.replay_rows = replay_rows
         self.engine = engine
         self.scheduler = scheduler
+        self.max_levels = max_levels
+        self.group_rare = group_rare
 
     members_ = _fitted("members", "Parameters ``[W1, b1, ...]`` of every member.")
     history_ = _fitted("history", "Member 0's losses per epoch, learning rates, events.")

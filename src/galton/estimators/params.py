@@ -87,3 +87,10 @@ def int_tuple(expected: str) -> Rule:
     return Rule(
         lambda v: isinstance(v, tuple | list) and all(POSITIVE_INT.ok(h) for h in v), expected
     )
+
+
+#: The column-role parameters every estimator has.
+COLUMN_RULES = {
+    "max_levels": optional(Rule(lambda v: _is_int(v) and v >= 2, "an int >= 2")),
+    "group_rare": BOOL,
+}
