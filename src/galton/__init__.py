@@ -16,6 +16,7 @@ _PUBLIC = {
     "LinearRegression": "galton.estimators",
     "NeuralRegressor": "galton.estimators",
     "PredictionInterval": "galton.estimators",
+    "RidgeRegression": "galton.estimators",
     "load": "galton.estimators",
     "compare": "galton.comparison",
     "describe": "galton.data.describe",

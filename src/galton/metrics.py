@@ -7,14 +7,33 @@ import math
 import numpy as np
 
 
-def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    """RMSE, MAE and R-squared of predictions ``pred`` (n,) against ``y`` (n,)."""
+def regression_metrics(
+    y: np.ndarray, pred: np.ndarray, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """RMSE, MAE and R-squared of predictions ``pred`` (n,) against ``y`` (n,); with
+    ``weights`` (n,), their weighted versions (weighted means, R-squared about the
+    weighted mean, as statsmodels' WLS)."""
+    if weights is not None:
+        return _weighted_metrics(y, pred, np.asarray(weights, dtype=np.float64))
     err = y - pred
     tss = float(np.sum((y - y.mean()) ** 2))
     return {
         "rmse": float(np.sqrt(np.mean(err**2))),
         "mae": float(np.mean(np.abs(err))),
         "r2": 1 - float(np.sum(err**2)) / tss if tss > 0 else math.nan,
+    }
+
+
+def _weighted_metrics(y: np.ndarray, pred: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    err = y - pred
+    total = float(np.sum(w))
+    centre = float(np.sum(w * y)) / total
+    tss = float(np.sum(w * (y - centre) ** 2))
+    sse = float(np.sum(w * err**2))
+    return {
+        "rmse": math.sqrt(sse / total),
+        "mae": float(np.sum(w * np.abs(err))) / total,
+        "r2": 1 - sse / tss if tss > 0 else math.nan,
     }
 
 

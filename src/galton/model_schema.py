@@ -229,7 +229,7 @@ COMMON = {
     "format": text(),
     "format_version": integer(1, 2),
     "galton_version": text(max_len=64),
-    "kind": text(("linear", "neural")),
+    "kind": text(("linear", "neural", "ridge")),
     "signed": flag,
     "params": mapping(plain, max_len=100),
     "preprocessor": PREPROCESSOR,
@@ -280,6 +280,20 @@ LINEAR = record(
             )
         )
     },
+)
+RIDGE = record(
+    {
+        **COMMON,
+        "ridge": record(
+            {
+                "intercept": number(),
+                "alpha": number(low=0),
+                "effective_df": number(low=0),
+                "rss": number(low=0),
+                "tss": number(low=0),
+            }
+        ),
+    }
 )
 _CONFIG_TYPES: dict[str, Check] = {
     "loss": text(LOSSES),
@@ -351,8 +365,11 @@ def validate_model(path: Path | str, meta: dict[str, Any], arrays: dict[str, np.
         elif kind == "neural":
             NEURAL(meta, "model")
             _check_neural(meta, arrays)
+        elif kind == "ridge":
+            RIDGE(meta, "model")
+            _check_ridge(meta, arrays)
         else:
-            _fail("model.kind", "'linear' or 'neural'", kind)
+            _fail("model.kind", "'linear', 'ridge' or 'neural'", kind)
         _check_columns(meta)
     except _Invalid as exc:
         raise ModelFileError(f"{path}: invalid model file: {exc}") from None
@@ -440,6 +457,19 @@ def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         _array(arrays, "qr_r", (p + 1, p + 1))
         expected.add("qr_r")
     _no_other_arrays(arrays, expected)
+
+
+def _check_ridge(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    d = len(meta["feature_names"])
+    for name in ("coef", "x_mean", "x_scale"):
+        _array(arrays, name, (d,))
+    if not (arrays["x_scale"] > 0).all():
+        raise _Invalid("array 'x_scale' must be positive")
+    m = arrays["alphas"].shape[0] if "alphas" in arrays else 0
+    _array(arrays, "alphas", (m,))
+    for name in ("loo_mse", "gcv"):  # NaN: a penalty whose leave-one-out error is infinite
+        _array(arrays, name, (m,), gaps=np.ones(m, dtype=bool))
+    _no_other_arrays(arrays, {"coef", "x_mean", "x_scale", "alphas", "loo_mse", "gcv"})
 
 
 def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from galton.atomic import atomic_write
+from galton.data.preprocess import OTHER
 from galton.errors import GaltonError
 
 OPSET = 19
@@ -56,6 +57,12 @@ def _inputs(g: _Graph, model: Any) -> str:
     columns: list[str] = []
     for info in model.preprocessor_.columns_:
         name = info["name"]
+        if info["kind"] == "date" or "unit" in info or OTHER in info.get("categories", []):
+            raise GaltonError(
+                f"ONNX export takes numeric and plain text columns; '{name}' is read as "
+                f"{'a date' if info['kind'] == 'date' else info.get('unit', 'grouped levels')}"
+                ": convert it to numbers before fitting"
+            )
         if info["kind"] == "categorical":
             g.inputs.append(g.helper.make_tensor_value_info(name, TensorProto.STRING, ["N", 1]))
             for level in info["categories"][1:]:
@@ -113,19 +120,26 @@ def _network(g: _Graph, model: Any, X: str) -> str:
 
 
 def export_onnx(model: Any, path: str | Path) -> None:
-    """Write ``model`` (a fitted ``LinearRegression`` or ``NeuralRegressor``) to ``path``."""
+    """Write ``model`` (a fitted ``LinearRegression``, ``RidgeRegression`` or
+    ``NeuralRegressor``) to ``path``."""
     try:
         import onnx
         from onnx import TensorProto, helper
     except ImportError:
         raise GaltonError("ONNX export needs onnx: pip install 'galton[onnx]'") from None
-    from galton.estimators import LinearRegression
+    from galton.estimators import LinearRegression, RidgeRegression
 
     if getattr(model, "formula_", None) is not None:
         raise GaltonError("ONNX export of models fitted with a formula is not supported yet")
     g = _Graph()
     X = _inputs(g, model)
-    out = _linear(g, model, X) if isinstance(model, LinearRegression) else _network(g, model, X)
+    if isinstance(model, LinearRegression):
+        out = _linear(g, model, X)
+    elif isinstance(model, RidgeRegression):
+        product = g.op("MatMul", [X, g.const(model.coef_.reshape(-1, 1))])
+        out = g.op("Add", [product, g.const(np.array([model.intercept_]))])
+    else:
+        out = _network(g, model, X)
     g.nodes.append(helper.make_node("Identity", [out], ["prediction"]))
     output = helper.make_tensor_value_info("prediction", TensorProto.DOUBLE, ["N", 1])
     graph = helper.make_graph(g.nodes, "galton", g.inputs, [output], g.inits)

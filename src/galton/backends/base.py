@@ -57,17 +57,34 @@ def forward(ops: Ops, params: list[Array], X: Array, activation: str) -> Array:
 
 
 def data_loss(ops: Ops, out: Array, y: Array, loss: str, delta: float) -> Array:
-    """Mean loss of outputs ``out`` (n, k) against ``y`` (n,): squared, absolute or Huber
-    error of the first output, or the anchored Gaussian negative log-likelihood."""
+    """Mean loss of outputs ``out`` (n, k) against ``y``: squared, absolute or Huber error
+    of the first output, or the anchored Gaussian negative log-likelihood.
+
+    ``y`` is the target (n,), or (n, 2) with row weights in its second column (mean 1 over
+    the training rows): then the mean is weighted, ``mean(w * loss)``.
+    """
+    weighted = is_weighted(y)
+    target = y[:, 0] if weighted else y
+    per_row = row_losses(ops, out, target, loss, delta)
+    return ops.mean(y[:, 1] * per_row) if weighted else ops.mean(per_row)
+
+
+def is_weighted(y: Array) -> bool:
+    """Whether ``y`` carries row weights: shape (n, 2) rather than (n,)."""
+    return int(getattr(y, "ndim", None) or len(y.shape)) == 2
+
+
+def row_losses(ops: Ops, out: Array, y: Array, loss: str, delta: float) -> Array:
+    """Each row's loss (n,) of outputs ``out`` (n, k) against the target ``y`` (n,)."""
     if loss == "gaussian":
-        return ops.mean(gaussian_nll(out, y, ops.softplus, ops.log))
+        return gaussian_nll(out, y, ops.softplus, ops.log)
     err = out[:, 0] - y
     if loss == "mse":
-        return ops.mean(ops.square(err))
+        return ops.square(err)
     if loss == "mae":
-        return ops.mean(ops.abs(err))
+        return ops.abs(err)
     size = ops.abs(err)
-    return ops.mean(ops.where(size <= delta, 0.5 * ops.square(err), delta * (size - 0.5 * delta)))
+    return ops.where(size <= delta, 0.5 * ops.square(err), delta * (size - 0.5 * delta))
 
 
 def l2_penalty(ops: Ops, params: list[Array], weight_decay: float) -> Array | float:

@@ -58,30 +58,42 @@ def _activation_grad(z: np.ndarray, name: str) -> np.ndarray:
 
 
 def _loss_and_dout(out: np.ndarray, y: np.ndarray, cfg: TrainConfig) -> tuple[float, np.ndarray]:
-    """Mean loss over the batch of outputs ``out`` (n, k) and its derivative (n, k)."""
+    """Mean loss over the batch of outputs ``out`` (n, k) and its derivative (n, k); ``y``
+    (n,) or (n, 2) with row weights (``backends.base.data_loss``)."""
     n = out.shape[0]
+    weights = y[:, 1] if y.ndim == 2 else None
+    losses, dout = _row_losses_and_douts(out, y[:, 0] if y.ndim == 2 else y, cfg)
+    if weights is not None:
+        losses, dout = weights * losses, weights[:, None] * dout
+    return float(np.mean(losses)), dout / n
+
+
+def _row_losses_and_douts(
+    out: np.ndarray, y: np.ndarray, cfg: TrainConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's loss (n,) and its derivative by the outputs (n, k)."""
     if cfg.loss == "gaussian":
-        loss = float(np.mean(gaussian_nll(out, y, numpy_softplus, np.log)))
+        losses = gaussian_nll(out, y, numpy_softplus, np.log)
         mean, raw = out[:, 0], out[:, 1]
         var = predicted_variance(raw)
         err = mean - y
         dvar = 0.5 / var - 0.5 * err**2 / var**2
         # softplus' is the logistic function
         dmean = err / var + SQUARED_ERROR_ANCHOR * err
-        return loss, np.column_stack([dmean, dvar / (1 + np.exp(-raw))]) / n
+        return losses, np.column_stack([dmean, dvar / (1 + np.exp(-raw))])
     err = out[:, 0] - y
     dout = np.zeros_like(out)  # only the first output is a prediction (a Gaussian-loss
     # network trained on squared error first leaves its variance output alone)
     if cfg.loss == "mse":
-        loss, dout[:, 0] = float(np.mean(err**2)), 2 * err / n
+        losses, dout[:, 0] = err**2, 2 * err
     elif cfg.loss == "mae":
-        loss, dout[:, 0] = float(np.mean(np.abs(err))), np.sign(err) / n
+        losses, dout[:, 0] = np.abs(err), np.sign(err)
     else:
         delta = cfg.huber_delta
         small = np.abs(err) <= delta
-        loss = float(np.mean(np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))))
-        dout[:, 0] = np.where(small, err, delta * np.sign(err)) / n
-    return loss, dout
+        losses = np.where(small, 0.5 * err**2, delta * (np.abs(err) - 0.5 * delta))
+        dout[:, 0] = np.where(small, err, delta * np.sign(err))
+    return losses, dout
 
 
 def forward(

@@ -105,8 +105,9 @@ def predict(net: NetworkSpec, params: list[np.ndarray], X: np.ndarray, dtype: st
 class _Graphs:
     """Shared variables and compiled functions for one network and training configuration."""
 
-    def __init__(self, net: NetworkSpec, cfg: TrainConfig) -> None:
+    def __init__(self, net: NetworkSpec, cfg: TrainConfig, weighted: bool = False) -> None:
         dtype = cfg.dtype
+        self.weighted = weighted  # y is (n, 2): target and row weights
         self.dtype = dtype
         zeros = [np.zeros(s, dtype=dtype) for s in net.param_shapes()]
         self.params = [pytensor.shared(z.copy(), name=f"param{i}") for i, z in enumerate(zeros)]
@@ -114,7 +115,7 @@ class _Graphs:
         self.v = [pytensor.shared(z.copy(), name=f"v{i}") for i, z in enumerate(zeros)]
         self.t = pytensor.shared(np.asarray(0.0, dtype=dtype), name="t")
         self.X = pytensor.shared(np.zeros((1, net.n_inputs), dtype=dtype), name="X")
-        self.y = pytensor.shared(np.zeros(1, dtype=dtype), name="y")
+        self.y = pytensor.shared(np.zeros((1, 2) if weighted else 1, dtype=dtype), name="y")
         self.net, self.cfg = net, cfg
         self.mode = mode_for(net)
         self._step = self._objective = self._evaluate = None
@@ -161,7 +162,7 @@ class _Graphs:
         """``f(X, y) -> loss`` of the current shared parameters."""
         if self._evaluate is None:
             X = pt.matrix("Xe", dtype=self.dtype)
-            y = pt.vector("ye", dtype=self.dtype)
+            y = (pt.matrix if self.weighted else pt.vector)("ye", dtype=self.dtype)
             cfg = self.cfg
             loss = _loss(
                 forward(OPS, self.params, X, self.net.activation), y, cfg.loss, cfg.huber_delta
@@ -171,8 +172,8 @@ class _Graphs:
 
 
 @cache
-def _graphs(net: NetworkSpec, cfg_key: tuple) -> _Graphs:
-    return _Graphs(net, TrainConfig(**dict(cfg_key)))
+def _graphs(net: NetworkSpec, cfg_key: tuple, weighted: bool) -> _Graphs:
+    return _Graphs(net, TrainConfig(**dict(cfg_key)), weighted)
 
 
 class PytensorTrainer(BaseTrainer):
@@ -185,7 +186,7 @@ class PytensorTrainer(BaseTrainer):
             for k, v in sorted(cfg.to_dict().items())
             if k in ("loss", "optimizer", "momentum", "weight_decay", "huber_delta", "dtype")
         )
-        self.g = _graphs(net, key)
+        self.g = _graphs(net, key, np.ndim(y) == 2)
         self.dtype = cfg.dtype
         self.g.X.set_value(np.asarray(X, dtype=self.dtype))
         self.g.y.set_value(np.asarray(y, dtype=self.dtype))

@@ -38,7 +38,7 @@ FormatOpt = Annotated[
 ]
 WeightsOpt = Annotated[
     str | None,
-    typer.Option(help="A column of row weights (linear models; networks do not take them yet)."),
+    typer.Option(help="A column of row weights (a weight of 2 counts a row twice)."),
 ]
 # How a text file is written: sniffed unless given (galton.data.dialect).
 SepOpt = Annotated[

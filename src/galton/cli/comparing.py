@@ -14,14 +14,17 @@ from galton.cli.app import (
     EncodingOpt,
     FeaturesOpt,
     FormatOpt,
+    GroupRareOpt,
     ImputeOpt,
     JsonOpt,
+    MaxLevelsOpt,
     NaValuesOpt,
     QuietOpt,
     SepOpt,
     SheetOpt,
     SqlOpt,
     ThousandsOpt,
+    WeightsOpt,
     app,
 )
 from galton.cli.inputs import missing_policy, parse_hidden, read_input, read_options
@@ -36,6 +39,17 @@ def compare(
     sql: SqlOpt = None,
     target: Annotated[str | None, typer.Option("--target", "-t", help="Target column.")] = None,
     features: FeaturesOpt = None,
+    weights: WeightsOpt = None,
+    groups: Annotated[
+        str | None,
+        typer.Option(help="Grouped K-fold: a column of groups (patients, stores) never split."),
+    ] = None,
+    time: Annotated[
+        str | None,
+        typer.Option(help="Forward-chaining folds: a time column (numbers or dates)."),
+    ] = None,
+    max_levels: MaxLevelsOpt = None,
+    group_rare: GroupRareOpt = False,
     hidden: Annotated[
         str, typer.Option(help="The network's hidden layers, e.g. 64,64, or 'auto'.")
     ] = "64,64",
@@ -95,6 +109,11 @@ def compare(
             missing=missing,
             features=chosen,
             progress=False if quiet or as_json else None,
+            sample_weight=weights,
+            groups=groups,
+            time=time,
+            max_levels=max_levels,
+            group_rare=group_rare,
         )
         if report is not None or plots is not None:
             page = report if report is not None else Path(str(plots)) / "report.html"

@@ -61,7 +61,11 @@ def fit(
         typer.Option(help='A formula instead of --target/--features: "y ~ a + I(b**0.5) + C(g)".'),
     ] = None,
     model: Annotated[
-        str, typer.Option(help="linear, neuron (one linear neuron) or neural.")
+        str,
+        typer.Option(
+            help="linear (least squares), ridge (penalty by leave-one-out), neuron (one "
+            "linear neuron) or neural."
+        ),
     ] = "linear",
     hidden: Annotated[
         str, typer.Option(help="Hidden layer widths for --model neural, e.g. 64,64.")
@@ -168,8 +172,6 @@ def fit(
         raise GaltonError("--scheduler goes with --engine dask")
     if chunk_rows is not None and chunk_rows < 1:
         raise GaltonError(f"--chunk-rows must be positive, got {chunk_rows}")
-    if weights is not None and model != "linear":
-        raise GaltonError("--weights: networks do not take row weights yet; linear models do")
     settings = {
         "hidden": hidden,
         "activation": activation,
@@ -214,10 +216,10 @@ def _estimator(
 ) -> Any:
     """The unfitted estimator ``--model`` names, with the options that apply to it
     (``columns``: how text columns are taken, ``max_levels`` and ``group_rare``)."""
-    from galton.estimators import LinearRegression, NeuralRegressor
+    from galton.estimators import LinearRegression, NeuralRegressor, RidgeRegression
 
-    if model not in ("linear", "neuron", "neural"):
-        raise GaltonError(f"--model must be linear, neuron or neural, got '{model}'")
+    if model not in ("linear", "ridge", "neuron", "neural"):
+        raise GaltonError(f"--model must be linear, ridge, neuron or neural, got '{model}'")
     common: dict[str, Any] = {
         "missing": missing,
         "formula": formula,
@@ -225,6 +227,11 @@ def _estimator(
         "scheduler": scheduler,
         **columns,
     }
+    if model == "ridge":
+        if engine != "local":
+            raise GaltonError("--model ridge fits in memory: drop --engine dask")
+        del common["engine"], common["scheduler"]
+        return RidgeRegression(fit_intercept=settings["fit_intercept"], **common)
     if model == "linear":
         return LinearRegression(
             fit_intercept=settings["fit_intercept"], degree=settings["degree"], **common
@@ -271,6 +278,7 @@ def _fit(
     than the memory limit, a directory or a glob pattern) or in memory."""
     from galton.data.chunks import chunk_rows_for, is_pattern, stream_bytes
     from galton.data.chunks import memory_limit as bytes_limit
+    from galton.estimators import LinearRegression
 
     limit = bytes_limit(memory_limit)
     data = source.data if source.files else None
@@ -278,7 +286,7 @@ def _fit(
         stream or is_pattern(data) or Path(data).is_dir() or stream_bytes(data) > limit
     )
     weighted = {"sample_weight": source.weights} if source.weights else {}
-    if estimator.engine == "dask" or streamed:
+    if getattr(estimator, "engine", "local") == "dask" or streamed:
         if data is None or source.target is None or source.formula is not None:
             raise GaltonError(
                 f"{'--engine dask' if estimator.engine == 'dask' else 'a streamed fit'} takes "
@@ -286,7 +294,13 @@ def _fit(
             )
         if resume is not None:
             raise GaltonError("--resume applies to in-memory fits")
-        if estimator.engine == "dask":
+        if not hasattr(estimator, "fit_stream"):
+            raise GaltonError(f"{data}: --model ridge reads the data whole: drop --stream")
+        if source.weights and not isinstance(estimator, LinearRegression):
+            raise GaltonError(
+                "--weights: streamed and Dask networks take no row weights yet; fit in memory"
+            )
+        if getattr(estimator, "engine", "local") == "dask":
             if source.options != ReadOptions():
                 raise GaltonError("--engine dask reads Parquet or plain CSV: drop the --sep & co.")
             estimator.fit(data, source.target, **weighted)
@@ -338,9 +352,9 @@ def _stops(
     estimator: Any, checkpoint: Path | None, resume: Path | None, out: Path | None
 ) -> dict[str, Any]:
     """Checkpointing for networks: Ctrl-C and SIGTERM stop every network fit cleanly."""
-    from galton.estimators import LinearRegression
+    from galton.estimators import NeuralRegressor
 
-    if isinstance(estimator, LinearRegression):
+    if not isinstance(estimator, NeuralRegressor):
         if resume is not None:
             raise GaltonError("--resume applies to neural models (--model neuron or neural)")
         return {}
@@ -383,6 +397,7 @@ def update(
     epochs: Annotated[
         int | None, typer.Option(help="Neural models: passes over the new rows.")
     ] = None,
+    weights: WeightsOpt = None,
     fmt: FormatOpt = None,
     sep: SepOpt = None,
     decimal: DecimalOpt = None,
@@ -426,11 +441,14 @@ def update(
             # exact and in bounded memory: the new rows are merged chunk by chunk
             source = read_table(data, fmt, options) if fmt or options.sheet is not None else data
             rows = chunk_rows_for(source, limit, options)
-            estimator.update_stream(source, target, chunk_rows=rows, read_options=options)
+            estimator.update_stream(
+                source, target, chunk_rows=rows, read_options=options, sample_weight=weights
+            )
         else:
             if quiet or as_json:
                 estimator.progress = False
-            estimator.partial_fit(read_table(data, fmt, options), target, epochs=epochs)
+            frame = read_table(data, fmt, options)
+            estimator.partial_fit(frame, target, weights, epochs=epochs)
     added = estimator.n_samples_ - rows_before
     destination = out or model_path
     if estimator.signed_ and signing is None:

@@ -13,9 +13,10 @@ import pandas as pd
 
 from galton.comparison.stats import PairedTest, format_p
 
-MODELS = ("linear", "neuron", "network")
+MODELS = ("linear", "ridge", "neuron", "network")
 LABELS = {
     "linear": "linear regression (exact least squares)",
+    "ridge": "ridge regression (penalty by leave-one-out)",
     "neuron": "linear neuron (gradient descent)",
     "network": "neural network",
 }
@@ -81,6 +82,13 @@ class Comparison:
     y: np.ndarray = field(default_factory=lambda: np.empty(0), repr=False)
     categories: dict[str, list] = field(default_factory=dict, repr=False)
     elapsed_seconds: float = 0.0
+    #: The linear model the network is measured against (``linear`` or ``ridge``) and why.
+    baseline: str = "linear"
+    baseline_reason: str = ""
+    #: Each column's type and role (``galton.describe``'s rows).
+    columns: list[dict[str, str]] = field(default_factory=list)
+    #: How rows were dealt to folds: ``random``, ``grouped by 'g'`` or ``time order of 't'``.
+    scheme: str = "random"
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -93,10 +101,13 @@ class Comparison:
             "features": self.features,
             "folds": self.folds,
             "repeats": self.repeats,
+            "fold_scheme": self.scheme,
             "seed": self.seed,
             "threshold": self.threshold,
             "alpha": self.alpha,
             "models": {name: s.to_dict() for name, s in self.scores.items()},
+            "baseline": {"model": self.baseline, "reason": self.baseline_reason},
+            "columns": self.columns,
             "rmse_reduction": {
                 "mean": t.reduction,
                 "ci_low": t.ci_low,
@@ -123,7 +134,8 @@ class Comparison:
             self.explanation,
             "",
             f"{self.n_samples} rows, target {self.target}; {self.folds}-fold cross-validation "
-            f"x {self.repeats} repeat{'s' if self.repeats > 1 else ''} (seed {self.seed})",
+            f"({self.scheme}) x {self.repeats} repeat{'s' if self.repeats > 1 else ''} "
+            f"(seed {self.seed})",
             f"{'model':<42}{'RMSE':>22}{'MAE':>22}{'R2':>20}{'fit s':>10}{'predict s':>11}",
         ]
         for s in self.scores.values():
@@ -135,10 +147,16 @@ class Comparison:
                 f"{s.label:<42}{''.join(cells)}{s.fit_seconds.mean():>10.3g}"
                 f"{s.predict_seconds.mean():>11.2g}"
             )
+        lines.append(
+            f"linear baseline: {LABELS[self.baseline]}"
+            + (f" ({self.baseline_reason})" if self.baseline_reason else "")
+        )
         r = self.reset
         lines.append(
             f"RESET test of the linear fit: F = {r['F']:.4g} on ({r['df1']}, {r['df2']}) df, "
             f"{format_p(r['p'])}"
+            if math.isfinite(r["F"])
+            else "RESET test of the linear fit: not available (too few rows for the columns)"
         )
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)

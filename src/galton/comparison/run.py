@@ -13,18 +13,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from galton.comparison.folds import cv_splits, default_folds
+from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
+from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, ModelScores
 from galton.comparison.stats import corrected_resampled_t_test, explain_verdict, ramsey_reset
-from galton.data.loading import table_and_target
-from galton.data.preprocess import (
-    MISSING_POLICIES,
-    Preprocessor,
-    apply_missing_policy,
-    numeric_column,
-)
+from galton.data.preprocess import MISSING_POLICIES
 from galton.errors import DataError, ParameterError
-from galton.estimators import LinearRegression, NeuralRegressor
+from galton.estimators import LinearRegression, NeuralRegressor, RidgeRegression
 from galton.metrics import regression_metrics
 from galton.training.progress import task_progress
 
@@ -49,6 +44,20 @@ class _Plan:
     categories: dict[str, list]
     max_epochs: int | None = None
     notes: list[str] = field(default_factory=list)
+    weights: np.ndarray | None = None
+    groups: np.ndarray | None = None
+    times: np.ndarray | None = None
+
+    def splits(self, folds: int, repeats: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The folds every model shares: grouped, forward-chaining in time, or random."""
+        if self.groups is not None:
+            return group_splits(self.groups, folds, repeats, seed)
+        if self.times is not None:
+            return time_splits(self.times, folds)
+        return cv_splits(len(self.y), folds, repeats, seed)
+
+    def weights_of(self, rows: np.ndarray) -> np.ndarray | None:
+        return None if self.weights is None else self.weights[rows]
 
     def network(self, hidden: tuple[int, ...], seed: int) -> NeuralRegressor:
         return NeuralRegressor(
@@ -62,15 +71,20 @@ class _Plan:
             progress=False,
         )
 
-    def choose_hidden(self, X: pd.DataFrame, y: np.ndarray, seed: int) -> tuple[int, ...]:
+    def choose_hidden(
+        self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, seed: int
+    ) -> tuple[int, ...]:
         """Inner validation inside a training fold: the candidate with the lowest RMSE."""
         order = np.random.default_rng(seed).permutation(len(y))
         cut = int(len(y) * 0.8)
         inner, held = order[:cut], order[cut:]
         best, best_rmse = CANDIDATES[0], math.inf
+        w = self.weights_of(train)
         for hidden in CANDIDATES:
-            model = self.network(hidden, seed).fit(X.iloc[inner], y[inner])
-            rmse = regression_metrics(y[held], model.predict(X.iloc[held]))["rmse"]
+            weights = None if w is None else w[inner]
+            model = self.network(hidden, seed).fit(X.iloc[inner], y[inner], weights)
+            held_w = None if w is None else w[held]
+            rmse = regression_metrics(y[held], model.predict(X.iloc[held]), held_w)["rmse"]
             if rmse < best_rmse:
                 best, best_rmse = hidden, rmse
         return best
@@ -78,6 +92,7 @@ class _Plan:
     def models(self, chosen: tuple[int, ...], seed: int) -> dict[str, Any]:
         return {
             "linear": LinearRegression(missing=self.missing, categories=self.categories),
+            "ridge": RidgeRegression(missing=self.missing, categories=self.categories),
             "neuron": NeuralRegressor(
                 hidden=(),
                 backend=self.backend,
@@ -96,18 +111,23 @@ class _Plan:
         fit and predict seconds and predictions; ``hidden``: the network's layers."""
         Xtr, Xte, ytr, yte = self.X.iloc[train], self.X.iloc[test], self.y[train], self.y[test]
         auto = self.hidden == "auto"
-        chosen = self.choose_hidden(Xtr, ytr, seed) if auto else tuple(map(int, self.hidden))
+        chosen = self.choose_hidden(Xtr, ytr, train, seed) if auto else tuple(map(int, self.hidden))
         out: dict[str, Any] = {"hidden": list(chosen)}
         for name, model in self.models(chosen, seed).items():
             t0 = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # aliased one-hot levels in small folds
-                model.fit(Xtr, ytr)
+                model.fit(Xtr, ytr, self.weights_of(train))
             t1 = time.perf_counter()
             pred = model.predict(Xte)
             t2 = time.perf_counter()
-            out[name] = (regression_metrics(yte, pred), t1 - t0, t2 - t1, pred)
+            metrics = regression_metrics(yte, pred, self.weights_of(test))
+            out[name] = (metrics, t1 - t0, t2 - t1, pred)
             advance()
+            if name == "linear":  # is least squares identified on this training fold?
+                out["identified"] = (model.rank_, len(model.terms_), len(ytr))
+            elif name == "ridge":  # inner leave-one-out: least squares (alpha 0), ridge
+                out["inner_loo"] = (float(model.loo_mse_[0]), float(model.loo_mse_.min()))
         return out
 
 
@@ -125,24 +145,6 @@ def _check_settings(hidden: Any, threshold: float) -> None:
         raise ParameterError(f"threshold must be in [0, 1), got {threshold}")
 
 
-def _prepare(
-    X: Any, y: Any, features: list[str] | None, missing: str
-) -> tuple[pd.DataFrame, np.ndarray, str, dict[str, list]]:
-    """The feature table, the numeric target, its name and the text columns' levels (from
-    all rows, so a level absent from a training fold is still known)."""
-    Xf, yf, source = table_and_target(X, y, "compare", features)
-    Xf, yf = apply_missing_policy(Xf, yf, missing, source)
-    y_arr = numeric_column(yf, str(yf.name), source, role="target")
-    Xf = Xf.reset_index(drop=True)
-    if len(y_arr) < 10:
-        raise DataError(
-            f"{source}: {len(y_arr)} rows are too few to cross-validate (need at least 10)"
-        )
-    schema = Preprocessor(missing).fit(Xf, source)
-    categories = {c["name"]: c["categories"] for c in schema.columns_ if "categories" in c}
-    return Xf, y_arr, str(yf.name), categories
-
-
 def _run_folds(
     plan: _Plan,
     folds: int,
@@ -154,10 +156,9 @@ def _run_folds(
 ) -> tuple[list[dict[str, Any]], list[tuple[np.ndarray, np.ndarray]], int, int]:
     """Every fold's results and splits, and the folds and repeats actually run: with a
     ``time_budget`` the first fold's time scales them (and the epochs) down."""
-    n = len(plan.y)
     planned = folds * repeats
     with task_progress(planned * len(MODELS), "cross-validating", progress) as advance:
-        splits = cv_splits(n, folds, repeats, seed)
+        splits = plan.splits(folds, repeats, seed)
         results = [plan.run_fold(*splits[0], seed * 1000, advance)]
         if time_budget is not None:
             per_fold = time.perf_counter() - start
@@ -167,7 +168,7 @@ def _run_folds(
                 new_folds = folds if affordable >= folds else max(3, min(folds, affordable))
                 if new_folds != folds:
                     results = []
-                    splits = cv_splits(n, new_folds, 1, seed)
+                    splits = plan.splits(new_folds, 1, seed)
                     if per_fold * new_folds > time_budget:
                         plan.max_epochs = max(20, int(200 * time_budget / (per_fold * new_folds)))
                         plan.notes.append(f"network epochs capped at {plan.max_epochs}")
@@ -211,6 +212,84 @@ def _out_of_fold(
     return oof
 
 
+#: Ridge replaces least squares as the baseline when its inner leave-one-out MSE is lower
+#: by more than this share.
+RIDGE_GAIN = 0.01
+
+
+def linear_baseline(results: list[dict[str, Any]]) -> tuple[str, str]:
+    """The linear model the network must beat, and why: ridge regression when least
+    squares is not identified in some training fold (more design columns than rows, or
+    aliased ones) or when leave-one-out inside the training folds prefers it; least
+    squares otherwise. Decided on training rows only, never on the test folds."""
+    unidentified = [r["identified"] for r in results if r["identified"][0] < r["identified"][1]]
+    if unidentified:
+        rank, terms, rows = unidentified[0]
+        return "ridge", (
+            f"least squares is not identified in {len(unidentified)} of {len(results)} "
+            f"training folds: rank {rank} for {terms} coefficients on {rows} rows"
+        )
+    ols, ridge = (float(np.mean([r["inner_loo"][k] for r in results])) for k in (0, 1))
+    if ridge < (1 - RIDGE_GAIN) * ols:
+        return "ridge", (
+            f"leave-one-out inside the training folds prefers it: RMSE {math.sqrt(ridge):.4g} "
+            f"against least squares' {math.sqrt(ols):.4g}"
+        )
+    return "linear", ""
+
+
+def _clock() -> float:
+    return time.perf_counter()  # ``compare``'s ``time`` argument hides the module there
+
+
+def _fold_counts(
+    data: Prepared, folds: int | None, repeats: int | None, notes: list[str]
+) -> tuple[int, int]:
+    """Folds and repeats: the defaults from the number of rows, at most one fold per
+    group, one pass for time order (each with its note)."""
+    n = len(data.y)
+    k_default, r_default = default_folds(n)
+    folds, repeats = folds or k_default, repeats or r_default
+    if data.groups is not None:
+        n_groups = len(np.unique(data.groups))
+        if n_groups < 2:
+            raise DataError(f"the groups column has {n_groups} group: need at least 2")
+        folds = min(folds, n_groups)
+        notes.append(f"grouped folds: {n_groups} groups, none in both training and test of a fold")
+    elif data.times is not None:
+        folds, repeats = min(folds, 5), 1
+        notes.append(
+            f"forward-chaining folds in time order ({folds} test blocks, each after all its "
+            "training rows); the corrected t-test assumes exchangeable folds, so errors "
+            "correlated in time make its p value approximate"
+        )
+    if not 2 <= folds <= n // 2:
+        raise ParameterError(f"folds must be between 2 and {n // 2} for {n} rows, got {folds}")
+    return folds, repeats
+
+
+def _scheme(groups: Any, time: Any) -> str:
+    """How rows were dealt to folds, in words."""
+    if groups is not None:
+        return f"grouped by '{groups}'" if isinstance(groups, str) else "grouped"
+    if time is not None:
+        return f"forward-chaining in '{time}'" if isinstance(time, str) else "forward-chaining"
+    return "random"
+
+
+def _fold_sizes(
+    splits: list[tuple[np.ndarray, np.ndarray]], n: int, folds: int, plan: _Plan
+) -> tuple[float, float]:
+    """Training and test rows per fold for the test's correction: ``n - n // folds`` and
+    ``n // folds`` for random folds, the mean sizes for grouped and time folds."""
+    if plan.groups is None and plan.times is None:
+        return n - n // folds, n // folds
+    return (
+        float(np.mean([len(train) for train, _ in splits])),
+        float(np.mean([len(test) for _, test in splits])),
+    )
+
+
 def compare(
     X: Any,
     y: Any = None,
@@ -226,6 +305,11 @@ def compare(
     missing: str = "error",
     features: list[str] | None = None,
     progress: bool | None = None,
+    sample_weight: Any = None,
+    groups: Any = None,
+    time: Any = None,
+    max_levels: int | None = None,
+    group_rare: bool = False,
 ) -> Comparison:
     """Cross-validate linear regression against a neural network and decide.
 
@@ -254,35 +338,51 @@ def compare(
         Feature columns (default: all but the target).
     progress : bool, optional
         Rich progress bar over folds and models on stderr (default: when a terminal).
+    sample_weight : array of shape (n,) or str, optional
+        Row weights (or a weight column's name): every model trains on them and every
+        fold's RMSE, MAE and R-squared are weighted, so the test is on weighted errors.
+    groups : array of shape (n,) or str, optional
+        Grouped K-fold: rows of one group (a patient, a store) are never both trained on
+        and tested; at most one fold per group.
+    time : array of shape (n,) or str, optional
+        Forward-chaining folds: train on the past, test on the next block of time.
+    max_levels, group_rare
+        How text columns are taken, as for the estimators.
     """
-    start = time.perf_counter()
+    started = _clock()
     if missing not in MISSING_POLICIES:
         raise ParameterError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
-    Xf, y_arr, target, categories = _prepare(X, y, features, missing)
+    if groups is not None and time is not None:
+        raise ParameterError("give groups or time, not both")
+    special = {"weights": sample_weight, "groups": groups, "time": time}
+    columns = {"max_levels": max_levels, "group_rare": group_rare}
+    data = prepare(X, y, features, missing, special, columns)
+    Xf, y_arr, target, categories, roles = data.X, data.y, data.target, data.categories, data.roles
     _check_settings(hidden, threshold)
     n = len(y_arr)
-    k_default, r_default = default_folds(n)
-    folds, repeats = folds or k_default, repeats or r_default
-    if not 2 <= folds <= n // 2:
-        raise ParameterError(f"folds must be between 2 and {n // 2} for {n} rows, got {folds}")
     plan = _Plan(Xf, y_arr, hidden, backend, missing, categories)
+    plan.weights, plan.groups, plan.times = data.weights, data.groups, data.times
+    folds, repeats = _fold_counts(data, folds, repeats, plan.notes)
     results, splits, folds, repeats = _run_folds(
-        plan, folds, repeats, seed, time_budget, progress, start
+        plan, folds, repeats, seed, time_budget, progress, started
     )
     scores = _scores(results)
-    lin = scores["linear"].rmse
-    reductions = (lin - scores["network"].rmse) / lin
-    test = corrected_resampled_t_test(reductions, n - n // folds, n // folds)
-    fit_ratio = float(scores["network"].fit_seconds.mean() / scores["linear"].fit_seconds.mean())
+    baseline, reason = linear_baseline(results)
+    base = scores[baseline].rmse
+    reductions = (base - scores["network"].rmse) / base
+    test = corrected_resampled_t_test(reductions, *_fold_sizes(splits, n, folds, plan))
+    fit_ratio = float(scores["network"].fit_seconds.mean() / scores[baseline].fit_seconds.mean())
     reset = ramsey_reset(Xf, y_arr, categories)
-    verdict, explanation = explain_verdict(test, threshold, alpha, fit_ratio, reset, reductions)
+    verdict, explanation = explain_verdict(
+        test, threshold, alpha, fit_ratio, reset, reductions, (baseline, reason)
+    )
     if test.df < LOW_POWER_DF:
         plan.notes.append(
             f"low power: the paired test has {test.df} degrees of freedom ({len(reductions)} "
             "folds in all); more folds or repeats give a firmer verdict"
         )
-    neuron_gap = float(abs(scores["neuron"].rmse.mean() / lin.mean() - 1))
-    if neuron_gap > 1e-3:
+    neuron_gap = float(abs(scores["neuron"].rmse.mean() / scores["linear"].rmse.mean() - 1))
+    if neuron_gap > 1e-3 and baseline == "linear":
         plan.notes.append(
             f"the linear neuron's RMSE differs from least squares by {neuron_gap:.2%}: "
             "gradient descent did not fully converge"
@@ -303,7 +403,7 @@ def compare(
         fold_reductions=reductions,
         fit_ratio=fit_ratio,
         predict_ratio=float(
-            scores["network"].predict_seconds.mean() / scores["linear"].predict_seconds.mean()
+            scores["network"].predict_seconds.mean() / scores[baseline].predict_seconds.mean()
         ),
         reset=reset,
         neuron_gap=neuron_gap,
@@ -318,5 +418,9 @@ def compare(
         X=Xf,
         y=y_arr,
         categories=categories,
-        elapsed_seconds=time.perf_counter() - start,
+        elapsed_seconds=_clock() - started,
+        baseline=baseline,
+        baseline_reason=reason,
+        columns=roles,
+        scheme=_scheme(groups, time),
     )

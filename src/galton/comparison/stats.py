@@ -28,7 +28,7 @@ class PairedTest:
 
 
 def corrected_resampled_t_test(
-    diffs: np.ndarray, n_train: int, n_test: int, level: float = 0.95
+    diffs: np.ndarray, n_train: float, n_test: float, level: float = 0.95
 ) -> PairedTest:
     """Nadeau & Bengio's (2003) test for ``diffs`` (J,) from repeated cross-validation.
 
@@ -95,9 +95,12 @@ def explain_verdict(
     fit_ratio: float,
     reset: dict[str, float],
     reductions: np.ndarray,
+    baseline: tuple[str, str] = ("linear", ""),
 ) -> tuple[str, str]:
     """The verdict and one paragraph saying why (``reductions``: the per-fold relative RMSE
-    reductions the test was run on)."""
+    reductions the test was run on; ``baseline``: the linear model they are measured
+    against, ``linear`` or ``ridge``, and why)."""
+    versus = "linear regression's" if baseline[0] == "linear" else "ridge regression's"
     red = test.reduction
     direction = "lower" if red >= 0 else "higher"
     if red >= 0:  # the interval of the change the sentence names
@@ -109,14 +112,14 @@ def explain_verdict(
     if significant and red >= threshold:
         verdict = "yay"
         text = (
-            f"yay: the network's RMSE is {red:.1%} lower than linear regression's ({ci}), "
+            f"yay: the network's RMSE is {red:.1%} lower than {versus} ({ci}), "
             f"above the {threshold:.0%} threshold that makes it worth having; it takes "
             f"{cost} {'longer' if fit_ratio >= 1.5 else 'long'} to train."
         )
     elif significant and red < 0:
         verdict = "nay"
         text = (
-            f"nay: the network's RMSE is {-red:.1%} higher than linear regression's ({ci}); "
+            f"nay: the network's RMSE is {-red:.1%} higher than {versus} ({ci}); "
             f"the linear model is better, {cost} {'faster' if fit_ratio >= 1.5 else 'fast'} "
             "to train and interpretable."
         )
@@ -140,6 +143,8 @@ def explain_verdict(
             f"linear model is {cost} {'faster' if fit_ratio >= 1.5 else 'fast'} to train and "
             "interpretable."
         )
+    if baseline[0] == "ridge":
+        text += f" The linear baseline is ridge regression: {baseline[1]}."
     if math.isfinite(reset["p"]):
         found = "finds" if reset["p"] < alpha else "finds no"
         p = format_p(reset["p"])

@@ -216,13 +216,15 @@ def _suggest(name: str, columns: list[str]) -> str:
     return f" (columns: {', '.join(columns)})"
 
 
-def weight_column(X: Any, name: str, source: str) -> tuple[pd.DataFrame, pd.Series]:
-    """The table without its weight column ``name``, and that column (numbers checked by
-    the caller)."""
+def weight_column(
+    X: Any, name: str, source: str, role: str = "weight"
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The table without its ``role`` column ``name`` (weights, groups, times), and that
+    column (values checked by the caller)."""
     frame = X if isinstance(X, pd.DataFrame) else read_table(X)
     columns = [str(c) for c in frame.columns]
     if name not in columns:
-        raise DataError(f"{source}: no weight column '{name}'{_suggest(name, columns)}")
+        raise DataError(f"{source}: no {role} column '{name}'{_suggest(name, columns)}")
     frame = frame.set_axis(columns, axis=1)
     return frame.drop(columns=[name]), frame[name]
 

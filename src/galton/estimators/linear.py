@@ -274,17 +274,23 @@ class LinearRegression(_Estimator):
         target: str | None = None,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         read_options: ReadOptions | None = None,
+        sample_weight: str | None = None,
     ) -> LinearRegression:
         """``partial_fit`` with new rows read in chunks (any stream source): memory is one
         chunk, whatever the number of new rows; one solve at the end. ``read_options``:
-        the text files' dialect where the sniffing should not decide."""
+        the text files' dialect where the sniffing should not decide; ``sample_weight``:
+        the name of a weight column."""
         summary = self._updatable_summary()
         start = time.perf_counter()
         for chunk in iter_chunks(source, chunk_rows, read_options):
-            X_arr, y_arr, _ = self.schema_.new_rows(
-                chunk.frame, target, source=chunk.source, first_row=chunk.first_row
+            X_arr, y_arr, w = self.schema_.new_rows(
+                chunk.frame,
+                target,
+                sample_weight,
+                source=chunk.source,
+                first_row=chunk.first_row,
             )
-            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr)
+            summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
         self._fit_summary(summary, start)
         return self
 

@@ -269,6 +269,7 @@ class NeuralRegressor(_Estimator):
         self,
         X: Any,
         y: Any = None,
+        sample_weight: Any = None,
         *,
         checkpoint: str | Path | None = None,
         resume: str | Path | None = None,
@@ -279,6 +280,9 @@ class NeuralRegressor(_Estimator):
         ----------
         X : array of shape (n, k), table, path or dataset name
         y : array of shape (n,), or the target column's name when ``X`` is a table
+        sample_weight : array of shape (n,) or str, optional
+            Row weights, or the name of a weight column of ``X``: the network minimises
+            the weighted mean loss (validation and early stopping weighted alike).
         checkpoint : path, optional
             While training, Ctrl-C and SIGTERM stop at the next epoch boundary, write the
             whole training state here and raise ``galton.TrainingInterrupted``.
@@ -290,9 +294,11 @@ class NeuralRegressor(_Estimator):
         if self.engine == "dask":
             if checkpoint is not None or resume is not None:
                 raise ParameterError("checkpoint and resume work for engine='local' fits")
+            if sample_weight is not None:
+                raise ParameterError("engine='dask' networks take no sample_weight yet")
             fit_on_dask(self, X, y)
             return self
-        fit_in_memory(self, X, y, checkpoint, resume)
+        fit_in_memory(self, X, y, checkpoint, resume, sample_weight)
         return self
 
     def fit_stream(
@@ -333,6 +339,7 @@ class NeuralRegressor(_Estimator):
         self,
         X: Any,
         y: Any = None,
+        sample_weight: Any = None,
         *,
         epochs: int | None = None,
         learning_rate: float | None = None,
@@ -350,14 +357,16 @@ class NeuralRegressor(_Estimator):
             New rows, with the columns the model was trained on.
         y : array of shape (n,) or str, optional
             Their target; by default the model's target column of ``X``.
+        sample_weight : array of shape (n,) or str, optional
+            Weights of the new rows (replayed rows weigh 1).
         epochs : int, optional
             Passes over the new and replayed rows; default ``UPDATE_EPOCHS``.
         learning_rate : float, optional
             Adam's rate; default the fit's own for Adam-family solvers, else 1e-3.
         """
         if not hasattr(self, "results_"):
-            return self.fit(X, y)
-        update_network(self, X, y, epochs, learning_rate)
+            return self.fit(X, y, sample_weight)
+        update_network(self, X, y, epochs, learning_rate, sample_weight)
         return self
 
     @property

@@ -16,12 +16,15 @@ from galton.errors import (
 from galton.estimators.base import _Estimator
 from galton.estimators.linear import LinearRegression
 from galton.estimators.neural import NeuralRegressor
+from galton.estimators.ridge import RidgeRegression
 from galton.io import read_key, read_model_file
 from galton.model_schema import validate_model
 
-_Reader = Callable[[dict[str, Any], dict[str, np.ndarray]], LinearRegression | NeuralRegressor]
+Model = LinearRegression | RidgeRegression | NeuralRegressor
+_Reader = Callable[[dict[str, Any], dict[str, np.ndarray]], Model]
 _KINDS: dict[str, _Reader] = {
     "linear": LinearRegression._from_state,
+    "ridge": RidgeRegression._from_state,
     "neural": NeuralRegressor._from_state,
 }
 
@@ -30,7 +33,7 @@ def load(
     path: str | Path,
     backend: str | None = None,
     key: bytes | str | Path | None = None,
-) -> LinearRegression | NeuralRegressor:
+) -> Model:
     """Load a model saved with ``save``; ``backend`` moves a network to another engine.
 
     Nothing in the file is executed: every field is validated first

@@ -41,6 +41,7 @@ figure { background: white; margin: 14px 0; padding: 10px; border-radius: 8px; }
 figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
 figcaption { color: #555; font-size: 0.9rem; margin-top: 6px; }
 .notes li { color: #555; }
+table.roles td { text-align: left; }
 """
 
 
@@ -72,6 +73,17 @@ def _metrics_table(cmp: Comparison) -> str:
         f"<th>{h}</th>" for h in ("model", "RMSE", "MAE", "R²", "fit (s)", "predict (s)")
     )
     return f'<table id="metrics"><tr>{head}</tr>{"".join(rows)}</table>'
+
+
+def _columns_table(cmp: Comparison) -> str:
+    """Each column's type and role, as ``galton describe`` shows them."""
+    names = ("column", "type", "detail", "role", "why")
+    head = "".join(f"<th>{h}</th>" for h in names)
+    rows = [
+        "<tr>" + "".join(f"<td>{html.escape(str(c[k]))}</td>" for k in names) + "</tr>"
+        for c in cmp.columns
+    ]
+    return f'<table id="columns" class="roles"><tr>{head}</tr>{"".join(rows)}</table>'
 
 
 def _coefficient_table(model: Any) -> str:
@@ -161,7 +173,8 @@ def _verdict_html(cmp: Comparison, hidden: tuple[int, ...]) -> str:
     return f"""
 <h1>Does a neural network beat linear regression on this data?</h1>
 <p class="sub">Target <b>{html.escape(cmp.target)}</b> from {len(cmp.features)} feature(s),
-{cmp.n_samples} rows; {cmp.folds}-fold cross-validation × {cmp.repeats} repeat(s), seed
+{cmp.n_samples} rows; {cmp.folds}-fold cross-validation ({html.escape(cmp.scheme)}) ×
+{cmp.repeats} repeat(s), seed
 {cmp.seed}; network {html.escape(str(list(hidden)))} on {backend}.</p>
 <section id="verdict" class="verdict {cmp.verdict}">
 <div class="word">{cmp.verdict.upper()}</div>
@@ -169,10 +182,11 @@ def _verdict_html(cmp: Comparison, hidden: tuple[int, ...]) -> str:
 </section>
 <h2>Cross-validated scores (mean ± standard error over folds)</h2>
 {_metrics_table(cmp)}
-<p>Network versus linear regression: training {_fmt(cmp.fit_ratio, 3)}× the time, predicting
-{_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp; Bengio 2003) on the
-relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df, p = {_fmt(t.p, 3)}. Ramsey's RESET
-test of the linear fit: F = {_fmt(reset["F"])}, p = {_fmt(reset["p"], 3)}.</p>
+<p>Network versus {cmp.scores[cmp.baseline].label}: training {_fmt(cmp.fit_ratio, 3)}× the
+time, predicting {_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp;
+Bengio 2003) on the relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df,
+p = {_fmt(t.p, 3)}. Ramsey's RESET test of the linear fit: F = {_fmt(reset["F"])},
+p = {_fmt(reset["p"], 3)}.</p>
 {f'<ul class="notes">{notes}</ul>' if notes else ""}"""
 
 
@@ -182,8 +196,9 @@ def _figures_html(cmp: Comparison, shown: Illustration, out_dir: Path | None) ->
     folds = figures.fold_differences(
         cmp.fold_reductions, t.reduction, t.ci_low, t.ci_high, cmp.threshold
     )
-    mask = ~np.isnan(cmp.oof["linear"])
-    oof = {"linear regression": cmp.oof["linear"], "neural network": cmp.oof["network"]}
+    mask = ~np.isnan(cmp.oof[cmp.baseline])
+    baseline = "linear regression" if cmp.baseline == "linear" else "ridge regression"
+    oof = {baseline: cmp.oof[cmp.baseline], "neural network": cmp.oof["network"]}
     oof = {k: v[mask] for k, v in oof.items()}
     y = cmp.y[mask]
     return "\n".join(
@@ -238,6 +253,8 @@ def write_report(
     body = f"""
 <main>
 {_verdict_html(cmp, shown.hidden)}
+<h2>Columns and their roles</h2>
+{_columns_table(cmp)}
 {_figures_html(cmp, shown, out_dir)}
 <h2>Linear regression coefficients (all rows)</h2>
 {_coefficient_table(shown.coefficients)}

@@ -94,13 +94,14 @@ class _Training:
         search: dict[float, float] = {}
         if searches_weight_decay(self.est, cfg, len(self.val_rows)):
             X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
+            w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
             searched = []
             for wd in WEIGHT_DECAYS:  # each from the same start
                 result = self.member(replace(cfg, weight_decay=wd), initial)
                 pred = point_predictions(
                     self.engine, self.net, result.params, X_val, cfg.dtype, scaling
                 )
-                search[wd] = regression_metrics(y_val, pred)["rmse"]
+                search[wd] = regression_metrics(y_val, pred, w_val)["rmse"]
                 searched.append((search[wd], wd, result))
             _, best, result = min(searched, key=lambda entry: entry[0])
             results, cfg = [result], replace(cfg, weight_decay=best)  # member 0: the chosen
@@ -218,16 +219,28 @@ def _initial(est: Any, net: NetworkSpec, rng: np.random.Generator) -> list[np.nd
     return given
 
 
+def with_weights(ys: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    """The standardised target (n,) as the trainers take it: unchanged without weights,
+    else (n, 2) with the weights scaled to mean 1 (``backends.base.data_loss``)."""
+    return ys if w is None else np.column_stack([ys, w / np.mean(w)])
+
+
 def fit_in_memory(
-    est: Any, X: Any, y: Any, checkpoint: str | Path | None, resume: str | Path | None
+    est: Any,
+    X: Any,
+    y: Any,
+    checkpoint: str | Path | None,
+    resume: str | Path | None,
+    sample_weight: Any = None,
 ) -> None:
-    """Standardise, initialise at random and train; ``est.results_`` is the result."""
+    """Standardise, initialise at random and train (on the weighted loss when
+    ``sample_weight`` is given); ``est.results_`` is the result."""
     start = time.perf_counter()
     engine = engine_registry.get_backend(str(est.backend))
-    X_arr, y_arr, _ = est._new_schema().training_data(X, y)
+    X_arr, y_arr, w = est._new_schema().training_data(X, y, sample_weight)
     n = len(y_arr)
     scaling = Scaling.of_rows(X_arr, y_arr, est.standardize)
-    Xs, ys = scaling.inputs(X_arr), scaling.target(y_arr)
+    Xs, ys = scaling.inputs(X_arr), with_weights(scaling.target(y_arr), w)
     rng = np.random.default_rng(est.seed)
     val_rows, train_rows, cfg = _split(est, n, resolve_config(est, n), rng)
     net = network_for(est, X_arr.shape[1], cfg)
@@ -250,4 +263,4 @@ def fit_in_memory(
     source = "validation" if len(val_rows) else "training"
     held = HeldOut(y_arr[calib], pred[calib], spread[calib], source)
     metrics = regression_metrics(y_arr, pred)
-    finish(est, results, metrics, held, start_replay(est, Xs, ys), n, start)
+    finish(est, results, metrics, held, start_replay(est, Xs, scaling.target(y_arr)), n, start)

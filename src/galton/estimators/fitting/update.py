@@ -36,21 +36,30 @@ def _update_config(
 
 
 def update_network(
-    est: Any, X: Any, y: Any, epochs: int | None, learning_rate: float | None
+    est: Any,
+    X: Any,
+    y: Any,
+    epochs: int | None,
+    learning_rate: float | None,
+    sample_weight: Any = None,
 ) -> None:
-    """Every member trains on from its parameters over the new rows plus the replay sample;
-    the standardisation and calibration of the first fit are kept, the update recorded."""
+    """Every member trains on from its parameters over the new rows (weighted by
+    ``sample_weight``, scaled to mean 1) plus the replay sample (weight 1); the
+    standardisation and calibration of the first fit are kept, the update recorded."""
     start = time.perf_counter()
     ok = epochs is None or (isinstance(epochs, int) and epochs > 0)
     check("partial_fit", "epochs", epochs, ok, "None or a positive int")
     results = est.results_
-    X_new, y_new, _ = est.schema_.new_rows(X, y)
+    X_new, y_new, w_new = est.schema_.new_rows(X, y, sample_weight)
     Xs, ys = results.scaling.inputs(X_new), results.scaling.target(y_new)
     number = len(results.updates) + 1
     replay = results.replay
     replayed = len(replay.y)
     X_all = np.vstack([Xs, replay.X]) if replayed else Xs
     y_all = np.concatenate([ys, replay.y]) if replayed else ys
+    if w_new is not None:
+        weights = np.concatenate([w_new / np.mean(w_new), np.ones(replayed)])
+        y_all = np.column_stack([y_all, weights])
     cfg = _update_config(results.train_config, number, epochs, learning_rate)
     engine = engine_registry.get_backend(results.backend)
     trained = [
