@@ -86,10 +86,13 @@ class TextDialect:
     thousands: str | None
     encoding: str
     notes: list[str] = field(default_factory=list)
+    #: Columns (by position) read as text: dotted dates such as ``01.03.2021``, which a
+    #: thousands separator ``.`` would otherwise turn into the number 1032021.
+    text_columns: tuple[int, ...] = ()
 
     def read_csv_options(self, markers: list[str]) -> dict[str, Any]:
         """Keyword arguments for ``pandas.read_csv``."""
-        return {
+        options: dict[str, Any] = {
             "sep": self.sep,
             "decimal": self.decimal,
             "thousands": self.thousands,
@@ -97,6 +100,9 @@ class TextDialect:
             "na_values": markers,
             "keep_default_na": False,
         }
+        if self.text_columns:
+            options["dtype"] = dict.fromkeys(self.text_columns, str)
+        return options
 
 
 def file_kind(path: str | Path) -> tuple[str | None, str | None]:
@@ -193,6 +199,25 @@ def _cells(lines: list[str], sep: str) -> list[str]:
     return [c.strip() for row in csv.reader(lines[1:], delimiter=sep) for c in row]
 
 
+_DOTTED_DATE = re.compile(r"^\d{1,2}\.\d{1,2}\.\d{2,4}$")
+
+
+def _dotted_dates(lines: list[str], sep: str) -> tuple[int, ...]:
+    """Positions of the columns whose sampled cells are all dotted dates (or empty)."""
+    if sep == r"\s+":
+        rows = [line.split() for line in lines[1:]]
+    else:
+        rows = list(csv.reader(lines[1:], delimiter=sep))
+    width = max((len(r) for r in rows), default=0)
+    found = []
+    for j in range(width):
+        cells = [r[j].strip() for r in rows if j < len(r) and r[j].strip()]
+        dated = sum(bool(_DOTTED_DATE.match(c)) for c in cells)
+        if cells and dated >= 0.9 * len(cells):
+            found.append(j)
+    return tuple(found)
+
+
 def _marks(cells: list[str], sep: str) -> tuple[str, str | None]:
     """The decimal mark and thousands separator the cells use."""
     comma = sum(bool(_DECIMAL_COMMA.match(c)) for c in cells)
@@ -226,7 +251,8 @@ def sniff(
         lines = lines[:-1]  # the last line may be cut
     sep = options.sep if options.sep is not None else _separator(lines[:200], kind)
     decimal, thousands = _marks(_cells(lines[:200], sep), sep)
-    dialect = TextDialect(sep, decimal, thousands, encoding, notes)
+    dates = _dotted_dates(lines[:200], sep)
+    dialect = TextDialect(sep, decimal, thousands, encoding, notes, dates)
     if options.decimal is not None:
         dialect = replace(dialect, decimal=options.decimal, thousands=options.thousands)
     elif options.thousands is not None:
