@@ -102,6 +102,10 @@ def test_two_hundred_columns_read_quietly(folder, capsys):
     assert "Ridge regression" in captured.out
     roles = galton.describe(folder / "wide.csv", target="y")
     assert (roles["role"] == "feature").sum() == 200
+    main(["compare", str(folder / "wide.csv"), "-t", "y", "--folds", "2", "--repeats", "1",
+          "--hidden", "4", "-q"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert "fragmented" not in captured.err and captured.out.startswith("Verdict:")
 
 
 def test_cli_describe_reads_every_file_of_the_folder(folder, capsys):

@@ -70,7 +70,8 @@ def prepare(
     for key, values in taken.items():
         if len(values) != len(Xf):
             raise DataError(f"{source}: {key} has {len(values)} values for {len(Xf)} rows")
-    roles = describe(Xf.assign(**{str(yf.name): yf}), target=str(yf.name), **columns)
+    # one concat, not an insert into a wide table (pandas' "highly fragmented" warning)
+    roles = describe(pd.concat([Xf, yf.rename(str(yf.name))], axis=1), str(yf.name), **columns)
     Xf, yf = apply_missing_policy(Xf, yf, missing, source)
     kept = Xf.index.to_numpy()  # positions (table_and_target numbers rows 0..n-1)
     y_arr = numeric_column(yf, str(yf.name), source, role="target")

@@ -96,6 +96,9 @@ def _column_row(
     if special is not None:
         return [name, kind_name, detail, special, _target_note(kind) if special == "target" else ""]
     role, why = _role(kind, limit, group_rare)
+    if kind.kind == "date":
+        parts = varying_parts(parse_dates(col.dropna(), kind.date_format))
+        why = ", ".join(["as numbers: days since 1970-01-01", *parts])
     if share > MOSTLY_MISSING:
         why = (why + "; " if why else "") + "mostly missing: --drop-missing loses those rows"
     return [name, kind_name, detail, role, why]
@@ -107,8 +110,6 @@ def _role(kind: Kind, limit: int, group_rare: bool) -> tuple[str, str]:
         return "dropped", f"{kind.why}: an identifier, not a predictor"
     if kind.kind == "constant":
         return "feature", "one value: aliased with the intercept, no effect estimable"
-    if kind.kind == "date":
-        return "feature", "as numbers: days since 1970-01-01 and the parts that vary"
     if kind.kind in ("percent", "currency"):
         return "feature", f"{kind.kind} text parsed to numbers"
     if kind.kind in ("categorical", "bool") and kind.levels > limit:
@@ -136,25 +137,26 @@ def _detail(col: pd.Series, kind: Kind) -> str:
     present = col.dropna()
     if kind.kind == "date":
         dates = parse_dates(present, kind.date_format)
-        parts = ", ".join(varying_parts(dates)) or "no part varies"
-        return f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d} (varying: {parts})"
+        return f"{dates.min():%Y-%m-%d} to {dates.max():%Y-%m-%d}"
     if kind.kind in ("percent", "currency"):
         example = str(present.iloc[0]).strip()
         return f"{example!r} read as {parse_unit(present.iloc[:1], kind.kind).iloc[0]:g}"
     if kind.kind == "numeric" or (kind.kind == "id" and pd.api.types.is_numeric_dtype(col)):
         values = pd.to_numeric(present, errors="coerce").to_numpy(dtype=float)
         return f"{np.nanmin(values):.4g} to {np.nanmax(values):.4g}"
+    if kind.kind == "id":
+        return f"{kind.levels} distinct, e.g. {str(present.iloc[0])!r}"
     top = present.astype(str).value_counts().index[:3]
     shown = ", ".join(repr(v) for v in top) + (", ..." if kind.levels > 3 else "")
     return f"{kind.levels} level(s): {shown}"
 
 
 def format_roles(table: pd.DataFrame) -> str:
-    """``describe``'s table as aligned plain text (a detail longer than 36 characters is
+    """``describe``'s table as aligned plain text (a detail longer than 48 characters is
     cut; the reason is never cut)."""
     cells = [[str(v) for v in row] for row in table.itertuples(index=False)]
     cells.insert(0, COLUMNS)
-    widths = [min(max(len(r[j]) for r in cells), 36) for j in range(len(COLUMNS) - 1)]
+    widths = [min(max(len(r[j]) for r in cells), 48) for j in range(len(COLUMNS) - 1)]
     lines = []
     for row in cells:
         parts = [_cut(row[j], widths[j]).ljust(widths[j]) for j in range(len(widths))]

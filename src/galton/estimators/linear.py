@@ -400,9 +400,18 @@ class LinearRegression(_Estimator):
 
     def _warn_aliased(self, solution: LstsqSolution) -> None:
         if solution.aliased.any():
+            shown = self.aliased_[:10] + (["..."] if len(self.aliased_) > 10 else [])
+            wide = len(self.terms_) >= self.n_samples_
+            hint = (
+                f"; {len(self.terms_)} coefficients for {self.n_samples_} rows: least squares "
+                "is not identified, try --model ridge (RidgeRegression)"
+                if wide
+                else ""
+            )
             warnings.warn(
-                f"aliased columns not estimated: {', '.join(self.aliased_)} "
-                f"(rank {solution.rank} of {len(self.terms_)})",
+                f"aliased columns not estimated: {', '.join(shown)} "
+                f"({len(self.aliased_)} of them; rank {solution.rank} of {len(self.terms_)})"
+                + hint,
                 AliasedColumnsWarning,
                 stacklevel=3,
             )
