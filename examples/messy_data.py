@@ -5,7 +5,7 @@
 orders.csv: an order export (an id, a day-first date, percent and dollar text, a city);
 wide.csv: 100 rows x 200 columns, y linear in 5 of them (least squares not identified);
 stores.csv: 300 sales rows from 15 stores whose level a store-level number (size) gives
-away, so random folds flatter a network that memorises stores.
+away, so random folds flatter a network that memorises stores; ``weeks`` is a row weight.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def stores(n: int = 300, seed: int = 0) -> pd.DataFrame:
     store = rng.integers(0, 15, n)
     size, level = rng.uniform(0, 1, 15), rng.normal(size=15) * 3
     x = rng.normal(size=n)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "store": [f"s{s:02d}" for s in store],
             "size": size[store].round(4),
@@ -59,6 +59,8 @@ def stores(n: int = 300, seed: int = 0) -> pd.DataFrame:
             "y": (x + level[store] + 0.3 * rng.normal(size=n)).round(4),
         }
     )
+    frame["weeks"] = rng.integers(1, 5, n)  # how many weeks a row sums up: its weight
+    return frame
 
 
 if __name__ == "__main__":

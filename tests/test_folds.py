@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import galton
+import galton.comparison.stats
 from galton.cli import main
 from galton.comparison.folds import group_splits, time_splits
 from galton.errors import DataError, ParameterError
@@ -100,6 +101,9 @@ def test_time_folds_and_weights_through_python():
     assert result.repeats == 1 and result.folds == 5
     assert result.scheme == "forward-chaining in 'week'"
     assert "week" not in result.features and "w" not in result.features
+    assert result.weighted == "weighted by 'w'" and "weighted by 'w'" in result.summary()
+    plain_reset = galton.comparison.stats.ramsey_reset(result.X, result.y, {})
+    assert result.reset["F"] != plain_reset["F"]  # RESET on the weighted fit
     assert any("forward-chaining" in note for note in result.notes)
     with pytest.raises(ParameterError, match="groups or time, not both"):
         galton.compare(frame, "y", time="week", groups="store")

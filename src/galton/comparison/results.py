@@ -89,6 +89,8 @@ class Comparison:
     columns: list[dict[str, str]] = field(default_factory=list)
     #: How rows were dealt to folds: ``random``, ``grouped by 'g'`` or ``time order of 't'``.
     scheme: str = "random"
+    #: ``weighted by 'w'`` when rows were weighted, else ''.
+    weighted: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -102,6 +104,7 @@ class Comparison:
             "folds": self.folds,
             "repeats": self.repeats,
             "fold_scheme": self.scheme,
+            "weights": self.weighted or None,
             "seed": self.seed,
             "threshold": self.threshold,
             "alpha": self.alpha,
@@ -133,7 +136,8 @@ class Comparison:
             f"Verdict: {self.verdict.upper()}",
             self.explanation,
             "",
-            f"{self.n_samples} rows, target {self.target}; {self.folds}-fold cross-validation "
+            f"{self.n_samples} rows{', ' + self.weighted if self.weighted else ''}, target "
+            f"{self.target}; {self.folds}-fold cross-validation "
             f"({self.scheme}) x {self.repeats} repeat{'s' if self.repeats > 1 else ''} "
             f"(seed {self.seed})",
             f"{'model':<42}{'RMSE':>22}{'MAE':>22}{'R2':>20}{'fit s':>10}{'predict s':>11}",

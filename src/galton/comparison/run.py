@@ -268,6 +268,13 @@ def _fold_counts(
     return folds, repeats
 
 
+def _weighted(sample_weight: Any) -> str:
+    """How rows were weighted, in words ('' when they were not)."""
+    if sample_weight is None:
+        return ""
+    return f"weighted by '{sample_weight}'" if isinstance(sample_weight, str) else "weighted"
+
+
 def _scheme(groups: Any, time: Any) -> str:
     """How rows were dealt to folds, in words."""
     if groups is not None:
@@ -372,7 +379,7 @@ def compare(
     reductions = (base - scores["network"].rmse) / base
     test = corrected_resampled_t_test(reductions, *_fold_sizes(splits, n, folds, plan))
     fit_ratio = float(scores["network"].fit_seconds.mean() / scores[baseline].fit_seconds.mean())
-    reset = ramsey_reset(Xf, y_arr, categories)
+    reset = ramsey_reset(Xf, y_arr, categories, data.weights)
     verdict, explanation = explain_verdict(
         test, threshold, alpha, fit_ratio, reset, reductions, (baseline, reason)
     )
@@ -423,4 +430,5 @@ def compare(
         baseline_reason=reason,
         columns=roles,
         scheme=_scheme(groups, time),
+        weighted=_weighted(sample_weight),
     )

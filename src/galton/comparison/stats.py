@@ -49,19 +49,22 @@ def corrected_resampled_t_test(
     return PairedTest(mean, mean - q * se, mean + q * se, t, p, J - 1, se)
 
 
-def ramsey_reset(X: pd.DataFrame, y: np.ndarray, categories: dict) -> dict[str, float]:
-    """Ramsey's RESET: do powers 2 and 3 of the fitted values improve the linear fit?
+def ramsey_reset(
+    X: pd.DataFrame, y: np.ndarray, categories: dict, weights: np.ndarray | None = None
+) -> dict[str, float]:
+    """Ramsey's RESET: do powers 2 and 3 of the fitted values improve the linear fit
+    (weighted least squares with ``weights``)?
 
     Returns the F statistic, its degrees of freedom and the p value; a small p says the
     linear model misses a non-linearity.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base = LinearRegression(categories=categories).fit(X, y)
+        base = LinearRegression(categories=categories).fit(X, y, weights)
         fitted = base.predict(X)
         z = (fitted - fitted.mean()) / (fitted.std() or 1.0)  # powers of a scaled fit
         augmented = X.assign(__reset2=z**2, __reset3=z**3)
-        full = LinearRegression(categories=categories).fit(augmented, y)
+        full = LinearRegression(categories=categories).fit(augmented, y, weights)
     df1 = full.rank_ - base.rank_
     df2 = full.results_.df_resid
     rss_r, rss_u = base.results_.ssr, full.results_.ssr

@@ -173,7 +173,8 @@ def _verdict_html(cmp: Comparison, hidden: tuple[int, ...]) -> str:
     return f"""
 <h1>Does a neural network beat linear regression on this data?</h1>
 <p class="sub">Target <b>{html.escape(cmp.target)}</b> from {len(cmp.features)} feature(s),
-{cmp.n_samples} rows; {cmp.folds}-fold cross-validation ({html.escape(cmp.scheme)}) ×
+{cmp.n_samples} rows{html.escape(", " + cmp.weighted) if cmp.weighted else ""}; {cmp.folds}-fold
+cross-validation ({html.escape(cmp.scheme)}) ×
 {cmp.repeats} repeat(s), seed
 {cmp.seed}; network {html.escape(str(list(hidden)))} on {backend}.</p>
 <section id="verdict" class="verdict {cmp.verdict}">
