@@ -445,6 +445,8 @@ def update(
                 source, target, chunk_rows=rows, read_options=options, sample_weight=weights
             )
         else:
+            if not hasattr(estimator, "partial_fit"):
+                raise GaltonError(f"{model_path}: a ridge model cannot be updated: refit it")
             if quiet or as_json:
                 estimator.progress = False
             frame = read_table(data, fmt, options)

@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from galton.errors import ParameterError
 from galton.estimators import params as rules
 from galton.estimators.base import _Estimator, _require_finite, fitted_attribute
 from galton.exact.ridge import RidgeSolution, ridge_path
@@ -102,9 +101,6 @@ class RidgeRegression(_Estimator):
         self.fit_seconds_ = time.perf_counter() - start
         self.metrics_ = regression_metrics(y_arr, self._predict_design(X_arr))
         return self
-
-    def partial_fit(self, *args: Any, **kwargs: Any) -> RidgeRegression:
-        raise ParameterError("RidgeRegression cannot be updated: refit on all rows")
 
     def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
         return X_arr @ self.coef_ + self.intercept_
