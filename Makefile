@@ -37,8 +37,8 @@ browser:
 
 # Lint, the type check, then the suite with coverage (subprocesses included) and its floor.
 test: install browser
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q --cov=galton --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
@@ -52,8 +52,8 @@ bench: install
 	$(PY) bench/stream.py --gigabytes 5 --memory-limit 1GB
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format src tests bench
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format src tests bench examples
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
