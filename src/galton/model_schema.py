@@ -21,6 +21,7 @@ from galton.backends import ENGINES
 from galton.data.preprocess import output_names
 from galton.data.roles import DATE_FORMATS, DATE_PARTS
 from galton.errors import ModelFileError
+from galton.exact.robust import COV_TYPES
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
 
 Check = Callable[[Any, str], None]
@@ -278,7 +279,16 @@ LINEAR = record(
                     "log_w": number(),
                 }
             )
-        )
+        ),
+        "robust": record(
+            {
+                "kind": text(tuple(c for c in COV_TYPES if c != "nonrobust")),
+                "use_t": flag,
+                "df": integer(-(2**31), 2**53),
+                "maxlags": COUNT,
+                "n_groups": COUNT,
+            }
+        ),
     },
 )
 RIDGE = record(
@@ -456,6 +466,9 @@ def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     if meta.get("qr_summary") is not None:
         _array(arrays, "qr_r", (p + 1, p + 1))
         expected.add("qr_r")
+    if "robust" in meta:
+        _array(arrays, "cov_robust", (p, p), gaps=aliased[:, None] | aliased[None, :])
+        expected.add("cov_robust")
     _no_other_arrays(arrays, expected)
 
 

@@ -159,6 +159,14 @@ def fit(
     ] = None,
     max_levels: MaxLevelsOpt = None,
     group_rare: GroupRareOpt = False,
+    cov: Annotated[
+        str | None,
+        typer.Option(
+            "--cov",
+            help="Linear models: the coefficients' covariance, HC0..HC3, hac:LAGS or "
+            "cluster:COLUMN (robust tests are z tests, as statsmodels).",
+        ),
+    ] = None,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="First show each column's type and role.")
     ] = False,
@@ -195,14 +203,32 @@ def fit(
     missing = missing_policy(drop_missing, impute)
     columns = {"max_levels": max_levels, "group_rare": group_rare}
     estimator = _estimator(model, settings, missing, formula, engine, scheduler, columns)
+    if cov is not None:
+        _set_covariance(estimator, cov)
     chosen = [f.strip() for f in features.split(",") if f.strip()] if features else None
     options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
+    clusters = (estimator.cov_kwds or {}).get("groups") if cov is not None else None
+    if clusters is not None and chosen and clusters not in chosen:
+        chosen = [*chosen, clusters]  # the estimator takes it out as the clusters
     source = _Source(data, db, sql, fmt, target, chosen, formula, options, weights)
     source.verbose = verbose and not as_json
     source.columns = columns
     with said_warnings():
         _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
     report_fit(estimator, out, as_json, sign_key)
+
+
+def _set_covariance(estimator: Any, text: str) -> None:
+    """``--cov``: the covariance of a linear model's coefficients."""
+    from galton.estimators import LinearRegression
+    from galton.exact.robust import parse_cov
+
+    if not isinstance(estimator, LinearRegression):
+        raise GaltonError("--cov applies to --model linear (least squares)")
+    try:
+        estimator.cov_type, estimator.cov_kwds = parse_cov(text)
+    except ValueError as exc:
+        raise GaltonError(str(exc)) from None
 
 
 def _estimator(

@@ -95,6 +95,7 @@ class InputSchema:
         self.feature_names_in_: list[str] = []
         self.feature_names_: list[str] = []
         self.target_name_ = ""
+        self.rows_used_: np.ndarray = np.empty(0, dtype=int)
 
     @property
     def learned(self) -> bool:
@@ -148,11 +149,14 @@ class InputSchema:
                 raise DataError("with a formula give only the table: the formula names the target")
             source = describe_source(X)
             frame = X if isinstance(X, pd.DataFrame) else read_table(X)
+            frame = frame.set_axis(pd.RangeIndex(len(frame)), axis=0)  # rows by position
             self.formula_ = FormulaDesign(self.formula)
             features, target = self.formula_.fit(frame, source)
         else:
             features, target, source = table_and_target(X, y, self.owner)
         features, target, weights = self.usable_rows(features, target, sample_weight, source)
+        #: the positions of the rows kept (missing values, zero weights dropped)
+        self.rows_used_ = features.index.to_numpy()
         self.learn(features, str(target.name), source)
         X_arr, y_arr, w = self.arrays(features, target, weights, source)
         if X_arr.shape[0] < 2:

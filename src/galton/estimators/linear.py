@@ -8,10 +8,11 @@ import warnings
 from typing import Any, Literal, overload
 
 import numpy as np
+import pandas as pd
 
 from galton.data.chunks import DEFAULT_CHUNK_ROWS, iter_chunks
 from galton.data.dialect import ReadOptions
-from galton.data.loading import describe_source
+from galton.data.loading import describe_source, read_table, weight_column
 from galton.data.preprocess import (
     MISSING_POLICIES,
 )
@@ -29,16 +30,48 @@ from galton.estimators.base import (
     _require_finite,
     fitted_attribute,
 )
+from galton.estimators.linear_state import restore_extras, results_state, solution_of
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
-from galton.exact.distributions import t_ppf
 from galton.exact.qr_summary import QRSummary
 from galton.exact.results import OLSResults
+from galton.exact.robust import COV_TYPES
 from galton.exact.solver import solve_by_normal_equations
 from galton.metrics import regression_metrics
 
 #: Streamed and updated fits solve in float64 QR: above this condition number they warn
 #: that fewer than 10 digits remain (the in-memory fit switches to extended precision).
 STREAM_CONDITION_WARNING = 1e6
+
+
+#: Constructor parameters and what each accepts (``engine`` and ``scheduler``, which
+#: depend on each other, and the covariance, checked apart).
+RULES = {
+    "fit_intercept": rules.BOOL,
+    "degree": rules.Rule(
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 30,
+        "an int in [1, 30]",
+    ),
+    "solver": rules.one_of(("auto", "cholesky", "qr", "extended")),
+    "rank_tol": rules.Rule(
+        lambda v: v is None or (isinstance(v, float) and 0 < v < 1), "None or a float in (0, 1)"
+    ),
+    "missing": rules.one_of(MISSING_POLICIES),
+}
+
+
+def check_cov(owner: str, cov_type: Any, cov_kwds: Any, engine: str) -> None:
+    """A covariance type galton knows, with the keywords it needs, on data in memory."""
+    _check(owner, "cov_type", cov_type, cov_type in COV_TYPES, f"a str among {set(COV_TYPES)}")
+    kwds = cov_kwds or {}
+    _check(owner, "cov_kwds", cov_kwds, isinstance(kwds, dict), "None or a dict")
+    if cov_type == "HAC":
+        lags = kwds.get("maxlags")
+        ok = isinstance(lags, int) and not isinstance(lags, bool) and lags >= 0
+        _check(owner, "cov_kwds", cov_kwds, ok, "{'maxlags': a non-negative int} for HAC")
+    if cov_type == "cluster":
+        _check(owner, "cov_kwds", cov_kwds, "groups" in kwds, "{'groups': ...} for cluster")
+    if cov_type != "nonrobust" and engine == "dask":
+        raise ParameterError(f"{owner}: cov_type={cov_type!r} needs the rows in memory, not Dask")
 
 
 class LinearRegression(_Estimator):
@@ -82,6 +115,12 @@ class LinearRegression(_Estimator):
     group_rare : bool
         Keep a text column's ``max_levels - 1`` most frequent levels and group the others
         (and levels first seen in new rows) as ``"(other)"``.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "HAC", "cluster"}
+        The covariance the standard errors, tests, intervals and F follow
+        (``galton.exact.robust``, statsmodels' conventions: robust tests are z tests).
+    cov_kwds : dict, optional
+        ``{"maxlags": L}`` for HAC; ``{"groups": column name or array (n,)}`` for
+        cluster; ``use_t`` (t tests with robust covariances), ``use_correction``.
     """
 
     _kind = "linear"
@@ -129,6 +168,8 @@ class LinearRegression(_Estimator):
         scheduler: str | None = None,
         max_levels: int | None = None,
         group_rare: bool = False,
+        cov_type: str = "nonrobust",
+        cov_kwds: dict[str, Any] | None = None,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
@@ -141,48 +182,15 @@ class LinearRegression(_Estimator):
         self.scheduler = scheduler
         self.max_levels = max_levels
         self.group_rare = group_rare
+        self.cov_type = cov_type
+        self.cov_kwds = cov_kwds
 
     def _validate(self) -> None:
         name = type(self).__name__
-        _check(
-            name,
-            "fit_intercept",
-            self.fit_intercept,
-            isinstance(self.fit_intercept, bool),
-            "a bool",
-        )
-        _check(
-            name,
-            "degree",
-            self.degree,
-            isinstance(self.degree, int)
-            and not isinstance(self.degree, bool)
-            and 1 <= self.degree <= 30,
-            "an int in [1, 30]",
-        )
-        _check(
-            name,
-            "solver",
-            self.solver,
-            self.solver in ("auto", "cholesky", "qr", "extended"),
-            "a str among {'auto', 'cholesky', 'qr', 'extended'}",
-        )
-        _check(
-            name,
-            "rank_tol",
-            self.rank_tol,
-            self.rank_tol is None or (isinstance(self.rank_tol, float) and 0 < self.rank_tol < 1),
-            "None or a float in (0, 1)",
-        )
-        _check(
-            name,
-            "missing",
-            self.missing,
-            self.missing in MISSING_POLICIES,
-            f"a str among {set(MISSING_POLICIES)}",
-        )
+        rules.validate(name, self.get_params(), RULES)
         _check_engine(name, self.engine, self.scheduler)
         rules.validate(name, self.get_params(), rules.COLUMN_RULES)
+        check_cov(name, self.cov_type, self.cov_kwds, self.engine)
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Fit by least squares (weighted with ``sample_weight``).
@@ -201,6 +209,7 @@ class LinearRegression(_Estimator):
             return self
         solution = None
         schema = self._new_schema()
+        X, groups = self._cluster_groups(X)
         plain = schema.plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
         if plain is not None:  # large numeric arrays: the fast path, never copying X
             X_arr, y_arr, w = plain
@@ -208,8 +217,10 @@ class LinearRegression(_Estimator):
             solution = solve_by_normal_equations(
                 X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol
             )
+        rows: Any = slice(None)  # the rows of X the fit used (for the clusters)
         if solution is None:  # tables, odd values, ill conditioning: the careful path
             X_arr, y_arr, w = schema.training_data(X, y, sample_weight)
+            rows = schema.rows_used_
             intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
             self.terms_ = polynomial_terms(
                 X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
@@ -228,7 +239,27 @@ class LinearRegression(_Estimator):
             y_arr, self._predict_design(X_arr)
         )
         self._warn_aliased(solution)
+        if self.cov_type != "nonrobust":
+            options = {**(self.cov_kwds or {}), "groups": None if groups is None else groups[rows]}
+            design = build_design(X_arr, self.terms_)
+            self.results_.set_robust(design, y_arr, w, self.cov_type, options)
         return self
+
+    def _cluster_groups(self, X: Any) -> tuple[Any, np.ndarray | None]:
+        """``X`` without its cluster column (``cov_kwds={"groups": name}``) and the
+        clusters (n,), or None when the covariance is not clustered."""
+        groups = (self.cov_kwds or {}).get("groups") if self.cov_type == "cluster" else None
+        if isinstance(groups, str):
+            table = X if isinstance(X, pd.DataFrame) else read_table(X)
+            rest, column = weight_column(table, groups, describe_source(X), "cluster")
+            # a formula may name the column; without one it is no feature
+            return table if self.formula is not None else rest, column.astype(str).to_numpy()
+        if groups is None:
+            return X, None
+        groups = np.asarray(groups).ravel()
+        if hasattr(X, "__len__") and not isinstance(X, str) and len(X) != len(groups):
+            raise DataError(f"cov_kwds: {len(groups)} cluster groups for {len(X)} rows")
+        return X, groups
 
     def partial_fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Add rows to a fitted model: an exact update, equal to a refit on all the rows.
@@ -259,6 +290,11 @@ class LinearRegression(_Estimator):
     def _updatable_summary(self) -> QRSummary:
         """The factor new rows merge into, or the reason there is none."""
         self._require_fitted()
+        if self.cov_type != "nonrobust":
+            raise ParameterError(
+                f"a model with cov_type={self.cov_type!r} cannot be updated: its covariance "
+                "needs every row; refit on all of them"
+            )
         if getattr(self, "qr_summary_", None) is None:
             raise ParameterError(
                 "this model keeps no factor to update (values beyond float64's range, or a "
@@ -328,6 +364,11 @@ class LinearRegression(_Estimator):
             sniffed).
         """
         self._validate()
+        if self.cov_type != "nonrobust":
+            raise ParameterError(
+                f"cov_type={self.cov_type!r} needs the rows in memory: a streamed fit "
+                "keeps only their factor; fit in memory"
+            )
         _check(
             type(self).__name__,
             "solver",
@@ -454,6 +495,8 @@ class LinearRegression(_Estimator):
             "rank_tol": r.solution.rank_tol,
             "solver": r.solution.method,
             "df_resid": r.df_resid,
+            "cov_type": self.cov_type,
+            "tests": "z" if r.uses_normal else "t",
         }
         return out
 
@@ -525,54 +568,17 @@ class LinearRegression(_Estimator):
         )
         _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
         r, sol = self.results_, self.results_.solution
-        kept = ~sol.aliased
-        # in the solver's power-of-two scaled units, so extreme magnitudes stay finite
-        design = build_design(X_arr, self.terms_)[:, kept] * sol.col_scale[kept]
-        cov = sol.cov_scaled[np.ix_(kept, kept)]
-        var_mean = r.scale_scaled * np.einsum("ij,jk,ik->i", design, cov, design)
+        var_mean = r.mean_variance(build_design(X_arr, self.terms_))
         var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
         if return_std:
             return pred, np.sqrt(var) / sol.y_scale
-        q = t_ppf(0.5 + level / 2, r.df_resid) if r.df_resid > 0 else math.nan
-        half = q * np.sqrt(var) / sol.y_scale
+        half = r.quantile(0.5 + level / 2) * np.sqrt(var) / sol.y_scale
         return PredictionInterval(pred, pred - half, pred + half)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        sol = self.results_.solution
-        meta = {
-            **self._common_state(),
-            "terms": [[t.column, t.power] for t in self.terms_],
-            "solution": {
-                "y_scale": sol.y_scale,
-                "rss_scaled": sol.rss_scaled,
-                "tss_scaled": sol.tss_scaled,
-                "yy_scaled": sol.yy_scaled,
-                "rank": sol.rank,
-                "rank_tol": sol.rank_tol,
-                "condition_number": sol.condition_number,
-                "scaled_condition_number": sol.scaled_condition_number,
-                "method": sol.method,
-                "precision_bits": sol.precision_bits,
-            },
-            "log_weights_sum": self.results_.log_weights_sum,
-        }
-        arrays = {
-            "coef": sol.coef,
-            "cov_scaled": sol.cov_scaled,
-            "col_scale": sol.col_scale,
-            "aliased": sol.aliased.astype(np.uint8),
-        }
-        summary = getattr(self, "qr_summary_", None)
-        if summary is not None:  # what `galton update` merges new rows into
-            arrays["qr_r"] = summary.r
-            meta["qr_summary"] = {
-                "nobs": summary.nobs,
-                "wsum": summary.wsum,
-                "wmean": summary.wmean,
-                "wm2": summary.wm2,
-                "log_w": summary.log_w,
-            }
-        return meta, arrays
+        fitted, arrays = results_state(self.results_, getattr(self, "qr_summary_", None))
+        terms = [[t.column, t.power] for t in self.terms_]
+        return {**self._common_state(), "terms": terms, **fitted}, arrays
 
     @classmethod
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
@@ -582,15 +588,6 @@ class LinearRegression(_Estimator):
         model.n_samples_ = meta["n_samples"]
         model.fit_seconds_ = meta["fit_seconds"]
         model.terms_ = [Term(c, p) for c, p in meta["terms"]]
-        s = meta["solution"]
-        solution = LstsqSolution(
-            coef=arrays["coef"],
-            cov_scaled=arrays["cov_scaled"],
-            col_scale=arrays["col_scale"],
-            aliased=arrays["aliased"].astype(bool),
-            **s,
-        )
-        model._set_results(solution, meta["log_weights_sum"])
-        sums = meta.get("qr_summary")  # absent in files from before updates
-        model.qr_summary_ = QRSummary(arrays["qr_r"], **sums) if sums else None
+        model._set_results(solution_of(meta, arrays), meta["log_weights_sum"])
+        model.qr_summary_ = restore_extras(model.results_, meta, arrays)
         return model

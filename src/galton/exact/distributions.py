@@ -20,3 +20,18 @@ def t_ppf(q: float, df: float) -> float:
 def f_sf(x: float, dfn: float, dfd: float) -> float:
     """Survival function of the F distribution."""
     return float(special.fdtrc(dfn, dfd, x))
+
+
+def norm_sf(x: np.ndarray | float) -> np.ndarray | float:
+    """Survival function of the standard normal."""
+    return special.ndtr(-np.asarray(x, dtype=float))
+
+
+def norm_ppf(q: float) -> float:
+    """Quantile function of the standard normal."""
+    return float(special.ndtri(q))
+
+
+def chi2_sf(x: float, df: float) -> float:
+    """Survival function of chi-squared with ``df`` degrees of freedom."""
+    return float(special.chdtrc(df, x))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
-from galton.exact.distributions import f_sf, t_ppf, t_sf
+from galton.exact.distributions import f_sf, norm_ppf, norm_sf, t_ppf, t_sf
+from galton.exact.robust import RobustCovariance, robust_covariance
 from galton.exact.solver import LstsqSolution
 
 
@@ -40,6 +42,9 @@ class OLSResults:
         self.nobs = nobs
         self.has_intercept = has_intercept
         self.log_weights_sum = log_weights_sum
+        #: A robust covariance (``LinearRegression(cov_type=...)``) that the standard
+        #: errors, tests, intervals and F follow; None: the classical ``s^2 (X'WX)^-1``.
+        self.robust: RobustCovariance | None = None
 
     @property
     def params(self) -> np.ndarray:
@@ -85,28 +90,89 @@ class OLSResults:
 
     @cached_property
     def bse(self) -> np.ndarray:
-        """Standard errors of the coefficients, shape (p,), computed in scaled units."""
+        """Standard errors of the coefficients, shape (p,), computed in scaled units (or
+        from the robust covariance)."""
+        if self.robust is not None:
+            with np.errstate(invalid="ignore"):
+                return np.sqrt(np.diag(self.robust.cov))
         sol = self.solution
         scaled = np.sqrt(self.scale_scaled * np.diag(sol.cov_scaled))
         return scaled * sol.col_scale / sol.y_scale
 
     @cached_property
     def tvalues(self) -> np.ndarray:
-        """t statistics, shape (p,)."""
+        """t statistics (z statistics under a robust covariance without ``use_t``), (p,)."""
         with np.errstate(divide="ignore", invalid="ignore"):
             return self.params / self.bse
 
+    @property
+    def uses_normal(self) -> bool:
+        """Whether tests and intervals use the normal distribution (robust, no ``use_t``)."""
+        return self.robust is not None and not self.robust.use_t
+
+    @property
+    def df_inference(self) -> int:
+        """Degrees of freedom of t and F: the residual ones, ``G - 1`` for clusters."""
+        return self.robust.df if self.robust is not None else self.df_resid
+
+    def quantile(self, probability: float) -> float:
+        """The t (or normal) quantile the tests and intervals use."""
+        if self.uses_normal:
+            return norm_ppf(probability)
+        return t_ppf(probability, self.df_inference) if self.df_inference > 0 else math.nan
+
     @cached_property
     def pvalues(self) -> np.ndarray:
-        """Two-sided p values of the t statistics, shape (p,)."""
+        """Two-sided p values of the t (or z) statistics, shape (p,)."""
         if self.df_resid <= 0:
             return np.full_like(self.params, np.nan)
-        return np.asarray(2 * t_sf(np.abs(self.tvalues), self.df_resid))
+        if self.uses_normal:
+            return np.asarray(2 * norm_sf(np.abs(self.tvalues)))
+        return np.asarray(2 * t_sf(np.abs(self.tvalues), self.df_inference))
 
     def conf_int(self, alpha: float = 0.05) -> np.ndarray:
         """Confidence intervals of shape (p, 2) at level ``1 - alpha``."""
-        q = t_ppf(1 - alpha / 2, self.df_resid) if self.df_resid > 0 else math.nan
+        q = self.quantile(1 - alpha / 2)
         return np.column_stack([self.params - q * self.bse, self.params + q * self.bse])
+
+    def set_robust(
+        self,
+        design: np.ndarray,
+        y: np.ndarray,
+        weights: np.ndarray | None,
+        kind: str,
+        options: dict[str, Any],
+    ) -> None:
+        """Make the robust covariance ``kind`` (``exact.robust``) the one the standard
+        errors, tests and intervals follow, from the full design (n, p) and target (n,)
+        of the fit; the bread is the solver's exact ``(X'WX)^-1``."""
+        sol = self.solution
+        kept = ~sol.aliased
+        scale = sol.col_scale[kept]
+        bread = sol.cov_scaled[np.ix_(kept, kept)] * np.outer(scale, scale)
+        resid = y - design[:, kept] @ self.params[kept]
+        found = robust_covariance(design[:, kept], resid, weights, bread, kind, options)
+        full = np.full((len(kept), len(kept)), np.nan)
+        full[np.ix_(kept, kept)] = found.cov
+        found.cov = full
+        self.robust = found
+        for name in ("bse", "tvalues", "pvalues", "_robust_f", "fvalue", "f_pvalue"):
+            self.__dict__.pop(name, None)  # cached under the classical covariance
+
+    def mean_variance(self, design: np.ndarray) -> np.ndarray:
+        """The variance (n,) of the fitted mean at rows ``design`` (n, p), and the
+        residual variance ``scale`` to add for a new observation, both in the scaled
+        units of the solver (``/ y_scale**2`` for the target's): classical ``s^2 x'(X'WX)^-1
+        x``, or ``x' V x`` under a robust covariance ``V``."""
+        sol = self.solution
+        kept = ~sol.aliased
+        if self.robust is not None:
+            V = self.robust.cov[np.ix_(kept, kept)] * sol.y_scale**2
+            return np.einsum("ij,jk,ik->i", design[:, kept], V, design[:, kept])
+        # in the solver's power-of-two scaled units, so extreme magnitudes stay finite
+        scaled = design[:, kept] * sol.col_scale[kept]
+        cov = sol.cov_scaled[np.ix_(kept, kept)]
+        return self.scale_scaled * np.einsum("ij,jk,ik->i", scaled, cov, scaled)
 
     @cached_property
     def centered_tss(self) -> float:
@@ -134,7 +200,10 @@ class OLSResults:
 
     @cached_property
     def fvalue(self) -> float:
-        """F statistic of the model against the intercept-only (or zero) model."""
+        """F statistic of the model against the intercept-only (or zero) model; under a
+        robust covariance the Wald statistic of every slope over its rank."""
+        if self.robust is not None:
+            return self._robust_f[0]
         scale = self.scale_scaled
         if self.df_model <= 0 or self.df_resid <= 0 or scale == 0:
             return math.inf if scale == 0 and self.df_model > 0 else math.nan
@@ -143,9 +212,27 @@ class OLSResults:
     @cached_property
     def f_pvalue(self) -> float:
         """p value of the F statistic."""
+        if self.robust is not None:
+            return self._robust_f[1]
         if not math.isfinite(self.fvalue):
             return 0.0 if self.fvalue == math.inf else math.nan
         return float(f_sf(self.fvalue, self.df_model, self.df_resid))
+
+    @cached_property
+    def _robust_f(self) -> tuple[float, float]:
+        """The robust Wald F of the slopes and its p value, as statsmodels: the covariance
+        of the restrictions pseudo-inverted, its rank the numerator's degrees of freedom,
+        F(rank, df_inference) for the p value."""
+        assert self.robust is not None
+        kept = ~self.solution.aliased
+        slopes = kept & np.array([n != "const" for n in self.names])
+        if not slopes.any() or self.df_inference <= 0:
+            return math.nan, math.nan
+        b = self.params[slopes]
+        V = self.robust.cov[np.ix_(slopes, slopes)]
+        q = int(np.linalg.matrix_rank(V))
+        F = float(b @ np.linalg.pinv(V) @ b) / q
+        return F, float(f_sf(F, q, self.df_inference))
 
     @cached_property
     def llf(self) -> float:
@@ -171,6 +258,7 @@ class OLSResults:
         sol = self.solution
         ci = self.conf_int()
         width = max(12, *(len(n) for n in self.names)) + 1
+        test = "z" if self.uses_normal else "t"
         lines = [
             title,
             "=" * (width + 78),
@@ -185,8 +273,9 @@ class OLSResults:
             f"(scaled {sol.scaled_condition_number:.3g})   "
             f"Rank: {sol.rank} of {len(self.names)} (tol {sol.rank_tol:.2g})   "
             f"Solver: {sol.method} ({sol.precision_bits} bits)",
+            *([f"Covariance: {self.robust.description}"] if self.robust else []),
             "-" * (width + 78),
-            f"{'':<{width}}{'coef':>17}{'std err':>13}{'t':>10}{'P>|t|':>10}"
+            f"{'':<{width}}{'coef':>17}{'std err':>13}{test:>10}{f'P>|{test}|':>10}"
             f"{'[0.025':>14}{'0.975]':>14}",
             "-" * (width + 78),
         ]
