@@ -2,8 +2,8 @@
 
 User errors end with one line on stderr and exit status 2; ``--json`` prints exactly one
 JSON object on stdout. ``app`` holds the shared options, ``output`` the printing, ``inputs``
-what options name; the commands live in ``overview``, ``fitting``, ``models`` and
-``comparing``.
+what options name; the commands live in ``overview``, ``describing``, ``fitting``, ``models``,
+``testing`` and ``comparing``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from galton.cli import (  # noqa: F401  (registers commands)
     fitting,
     models,
     overview,
+    testing,
 )
 from galton.cli.app import app
 from galton.cli.output import echo, safe_text

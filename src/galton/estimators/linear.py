@@ -30,6 +30,7 @@ from galton.estimators.base import (
     _require_finite,
     fitted_attribute,
 )
+from galton.estimators.linear_inference import LinearInference
 from galton.estimators.linear_state import restore_extras, results_state, solution_of
 from galton.exact import LstsqSolution, Term, build_design, polynomial_terms, solve_least_squares
 from galton.exact.qr_summary import QRSummary
@@ -74,7 +75,7 @@ def check_cov(owner: str, cov_type: Any, cov_kwds: Any, engine: str) -> None:
         raise ParameterError(f"{owner}: cov_type={cov_type!r} needs the rows in memory, not Dask")
 
 
-class LinearRegression(_Estimator):
+class LinearRegression(LinearInference, _Estimator):
     """Exact least squares with the full statistics.
 
     Parameters

@@ -156,8 +156,18 @@ class OLSResults:
         full[np.ix_(kept, kept)] = found.cov
         found.cov = full
         self.robust = found
-        for name in ("bse", "tvalues", "pvalues", "_robust_f", "fvalue", "f_pvalue"):
+        for name in ("bse", "tvalues", "pvalues", "_robust_f", "fvalue", "f_pvalue", "cov_params"):
             self.__dict__.pop(name, None)  # cached under the classical covariance
+
+    @cached_property
+    def cov_params(self) -> np.ndarray:
+        """The coefficients' covariance (p, p) in original units: the robust one, or
+        ``s^2 (X'WX)^-1``; NaN rows and columns for aliased terms."""
+        if self.robust is not None:
+            return self.robust.cov
+        sol = self.solution
+        scale = sol.col_scale / sol.y_scale
+        return self.scale_scaled * sol.cov_scaled * np.outer(scale, scale)
 
     def mean_variance(self, design: np.ndarray) -> np.ndarray:
         """The variance (n,) of the fitted mean at rows ``design`` (n, p), and the
