@@ -280,6 +280,7 @@ LINEAR = record(
                 }
             )
         ),
+        "diagnostics": mapping(ANY_NUMBER, max_len=50),
         "robust": record(
             {
                 "kind": text(tuple(c for c in COV_TYPES if c != "nonrobust")),

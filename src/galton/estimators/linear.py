@@ -240,6 +240,7 @@ class LinearRegression(LinearInference, _Estimator):
             y_arr, self._predict_design(X_arr)
         )
         self._warn_aliased(solution)
+        self._training = (X_arr, y_arr, w)  # for diagnostics (a view for plain arrays)
         if self.cov_type != "nonrobust":
             options = {**(self.cov_kwds or {}), "groups": None if groups is None else groups[rows]}
             design = build_design(X_arr, self.terms_)
@@ -427,6 +428,7 @@ class LinearRegression(LinearInference, _Estimator):
         solution = summary.solve(self.rank_tol)
         self.n_samples_ = summary.nobs
         self._set_results(solution, summary.log_w)
+        self._training = None  # the rows are not all here
         self.qr_summary_ = summary
         self.metrics_ = solution.fit_metrics or {}
         self.fit_seconds_ = time.perf_counter() - start
@@ -462,54 +464,6 @@ class LinearRegression(LinearInference, _Estimator):
         names = [t.name(self.feature_names_) for t in self.terms_]
         has_intercept = any(t.column is None for t in self.terms_)
         self.results_ = OLSResults(solution, names, self.n_samples_, has_intercept, log_weights_sum)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Coefficients with their standard errors, tests and intervals, and the fit's
-        statistics, JSON-ready."""
-        out = super().to_dict()
-        ci = self.conf_int()
-        r = self.results_
-        out["coefficients"] = [
-            {
-                "term": name,
-                "coef": r.params[k],
-                "std_err": r.bse[k],
-                "t": r.tvalues[k],
-                "p": r.pvalues[k],
-                "ci_low": ci[k, 0],
-                "ci_high": ci[k, 1],
-                "aliased": name in self.aliased_,
-            }
-            for k, name in enumerate(r.names)
-        ]
-        out["statistics"] = {
-            "r_squared": r.rsquared,
-            "adj_r_squared": r.rsquared_adj,
-            "residual_std_err": r.resid_std_err,
-            "f_statistic": r.fvalue,
-            "f_pvalue": r.f_pvalue,
-            "log_likelihood": r.llf,
-            "aic": r.aic,
-            "bic": r.bic,
-            "condition_number": r.solution.condition_number,
-            "rank": r.solution.rank,
-            "rank_tol": r.solution.rank_tol,
-            "solver": r.solution.method,
-            "df_resid": r.df_resid,
-            "cov_type": self.cov_type,
-            "tests": "z" if r.uses_normal else "t",
-        }
-        return out
-
-    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
-        """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
-        self._require_fitted()
-        return self.results_.conf_int(alpha)
-
-    def summary(self) -> str:
-        """A coefficient table with R-squared, F, log-likelihood, AIC/BIC and conditioning."""
-        self._require_fitted()
-        return self.results_.summary(target=self.target_name_)
 
     def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
         design = build_design(X_arr, self.terms_)
@@ -577,6 +531,7 @@ class LinearRegression(LinearInference, _Estimator):
         return PredictionInterval(pred, pred - half, pred + half)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        self._diagnostics_if_known()  # computed while the rows are here, kept in the file
         fitted, arrays = results_state(self.results_, getattr(self, "qr_summary_", None))
         terms = [[t.column, t.power] for t in self.terms_]
         return {**self._common_state(), "terms": terms, **fitted}, arrays
@@ -591,4 +546,5 @@ class LinearRegression(LinearInference, _Estimator):
         model.terms_ = [Term(c, p) for c, p in meta["terms"]]
         model._set_results(solution_of(meta, arrays), meta["log_weights_sum"])
         model.qr_summary_ = restore_extras(model.results_, meta, arrays)
+        model._training = None
         return model

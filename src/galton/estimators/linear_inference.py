@@ -11,6 +11,16 @@ import numpy as np
 import pandas as pd
 
 from galton.errors import ParameterError
+from galton.exact import build_design
+from galton.exact.diagnostics import (
+    Blocks,
+    heteroskedasticity_tests,
+    influence_measures,
+    residual_tests,
+    residuals,
+    variance_inflation,
+    whitened_blocks,
+)
 from galton.exact.hypotheses import (
     LinearTest,
     RestrictionError,
@@ -22,10 +32,146 @@ from galton.exact.results import OLSResults
 
 
 class LinearInference:
-    """Methods ``LinearRegression`` gets from its ``results_`` (an ``OLSResults``)."""
+    """Methods ``LinearRegression`` gets from its ``results_`` (an ``OLSResults``) and,
+    for diagnostics, the training rows an in-memory fit keeps (``_training``)."""
 
     results_: OLSResults
+    terms_: list[Any]
+    cov_type: str
+    target_name_: str
+    aliased_: list[str]
+    _training: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None
     _require_fitted: Callable[[], None]  # the estimator's own (an annotation, no override)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Coefficients with their standard errors, tests and intervals, and the fit's
+        statistics and diagnostics, JSON-ready."""
+        out: dict[str, Any] = super().to_dict()  # type: ignore[misc]
+        ci = self.conf_int()
+        r = self.results_
+        out["coefficients"] = [
+            {
+                "term": name,
+                "coef": r.params[k],
+                "std_err": r.bse[k],
+                "t": r.tvalues[k],
+                "p": r.pvalues[k],
+                "ci_low": ci[k, 0],
+                "ci_high": ci[k, 1],
+                "aliased": name in self.aliased_,
+            }
+            for k, name in enumerate(r.names)
+        ]
+        out["statistics"] = {
+            "r_squared": r.rsquared,
+            "adj_r_squared": r.rsquared_adj,
+            "residual_std_err": r.resid_std_err,
+            "f_statistic": r.fvalue,
+            "f_pvalue": r.f_pvalue,
+            "log_likelihood": r.llf,
+            "aic": r.aic,
+            "bic": r.bic,
+            "condition_number": r.solution.condition_number,
+            "rank": r.solution.rank,
+            "rank_tol": r.solution.rank_tol,
+            "solver": r.solution.method,
+            "df_resid": r.df_resid,
+            "cov_type": self.cov_type,
+            "tests": "z" if r.uses_normal else "t",
+        }
+        out["diagnostics"] = self._diagnostics_if_known()
+        return out
+
+    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
+        """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
+        self._require_fitted()
+        return self.results_.conf_int(alpha)
+
+    def summary(self) -> str:
+        """A coefficient table with R-squared, F, log-likelihood, AIC/BIC, conditioning
+        and, under it, the assumption tests (``diagnostics``)."""
+        self._require_fitted()
+        text = self.results_.summary(target=self.target_name_)
+        found = self._diagnostics_if_known()
+        return text + "\n" + diagnostics_block(found) if found else text
+
+    def diagnostics(self) -> dict[str, float]:
+        """The assumption tests of the residuals, as statsmodels' summary prints them:
+        omnibus, skew, kurtosis, Jarque-Bera, Durbin-Watson, and Breusch-Pagan and White
+        for heteroskedasticity (each with its p value). Computed once from the training
+        rows of an in-memory fit, and kept in the model file."""
+        self._require_fitted()
+        r = self.results_
+        if r.diagnostics is None:
+            X, y, w = self._rows(None, None, None)
+            blocks = self._blocks(X, y, w)
+            kept = ~r.solution.aliased
+            e = residuals(blocks, r.params[kept])
+            r.diagnostics = {**residual_tests(e), **heteroskedasticity_tests(blocks, e)}
+        return r.diagnostics
+
+    def _diagnostics_if_known(self) -> dict[str, float] | None:
+        if self.results_.diagnostics is None and getattr(self, "_training", None) is None:
+            return None  # streamed, Dask and updated fits keep no rows
+        return self.diagnostics()
+
+    def influence(self, X: Any = None, y: Any = None, sample_weight: Any = None) -> pd.DataFrame:
+        """Leverage, studentized residuals (internal, external), Cook's distance (and its
+        F p value), DFFITS and DFBETAS of every training row (statsmodels'
+        ``OLSInfluence``); ``X``, ``y`` give the rows again for a model loaded from a file.
+
+        Returns
+        -------
+        DataFrame (n, 7 + p): ``hat``, ``student_resid_internal``,
+        ``student_resid_external``, ``cooks_d``, ``cooks_d_p``, ``dffits`` and one
+        ``dfb_<term>`` column per estimated term.
+        """
+        X_arr, y_arr, w = self._rows(X, y, sample_weight)
+        r = self.results_
+        kept = ~r.solution.aliased
+        Xw, yw, _ = _whole(self._blocks(X_arr, y_arr, w))
+        e = yw - Xw @ r.params[kept]
+        scale = r.solution.col_scale[kept]
+        bread = r.solution.cov_scaled[np.ix_(kept, kept)] * np.outer(scale, scale)
+        found = influence_measures(Xw, e, bread, r.df_resid)
+        dfbetas = found.pop("dfbetas")
+        frame = pd.DataFrame(found)
+        names = [n for n, k in zip(r.names, kept, strict=True) if k]
+        for j, name in enumerate(names):
+            frame[f"dfb_{name}"] = dfbetas[:, j]
+        return frame
+
+    def vif(self, X: Any = None) -> pd.Series:
+        """Variance inflation factors of the estimated terms (NaN for the intercept), from
+        the training rows, or ``X`` for a model loaded from a file."""
+        X_arr, y_arr, w = self._rows(X, None if X is None else "__vif__", None)
+        r = self.results_
+        kept = ~r.solution.aliased
+        design, _, _ = _whole(self._blocks(X_arr, y_arr, None))
+        names = [n for n, k in zip(r.names, kept, strict=True) if k]
+        intercept = names.index("const") if "const" in names else None
+        return pd.Series(variance_inflation(design, intercept), index=names, name="vif")
+
+    def _blocks(self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> Blocks:
+        kept = ~self.results_.solution.aliased
+        terms = self.terms_
+        return whitened_blocks(lambda rows: build_design(X[rows], terms)[:, kept], y, w)
+
+    def _rows(self, X: Any, y: Any, w: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """The given rows preprocessed, or the training rows."""
+        self._require_fitted()
+        if X is not None:
+            if isinstance(y, str) and y == "__vif__":  # inputs only: any target will do
+                X_arr = self._inputs(X)  # type: ignore[attr-defined]
+                return X_arr, np.zeros(len(X_arr)), None
+            return self.schema_.new_rows(X, y, w)  # type: ignore[attr-defined]
+        training = getattr(self, "_training", None)
+        if training is None:
+            raise ParameterError(
+                "no training rows here (a streamed, distributed, updated or loaded model): "
+                "give the rows, e.g. influence(X, y)"
+            )
+        return training
 
     def cov_params(self) -> pd.DataFrame:
         """The coefficients' covariance (classical or robust), indexed by term name."""
@@ -96,3 +242,24 @@ class LinearInference:
         if np.any(R[:, aliased] != 0):
             raise ParameterError("a restriction names an aliased term (not estimated)")
         return R, rhs
+
+
+def _whole(blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The blocks stacked: whitened design (n, k), target (n,), root weights (n,)."""
+    parts = list(blocks())
+    return tuple(np.concatenate([p[j] for p in parts]) for j in range(3))  # type: ignore[return-value]
+
+
+def diagnostics_block(found: dict[str, float]) -> str:
+    """The assumption tests as two or three summary lines."""
+
+    def p(key: str) -> str:
+        return f"{found[key]:.4g} (p = {found[key + '_p']:.3g})"
+
+    lines = [
+        f"Omnibus: {p('omnibus')}   Skew: {found['skew']:.4g}   Kurtosis: "
+        f"{found['kurtosis']:.4g}   Jarque-Bera: {p('jarque_bera')}",
+        f"Durbin-Watson: {found['durbin_watson']:.4g}   Breusch-Pagan: {p('breusch_pagan')}"
+        + (f"   White: {p('white')}" if "white" in found else ""),
+    ]
+    return "\n".join(lines)

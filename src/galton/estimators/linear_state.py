@@ -49,6 +49,8 @@ def results_state(
     if results.robust is not None:
         arrays["cov_robust"] = results.robust.cov
         meta["robust"] = results.robust.to_state()
+    if results.diagnostics is not None:
+        meta["diagnostics"] = results.diagnostics
     return meta, arrays
 
 
@@ -70,5 +72,6 @@ def restore_extras(
     in files from before updates)."""
     if meta.get("robust") is not None:
         results.robust = RobustCovariance(cov=arrays["cov_robust"], **meta["robust"])
+    results.diagnostics = meta.get("diagnostics")
     sums = meta.get("qr_summary")
     return QRSummary(arrays["qr_r"], **sums) if sums else None

@@ -45,6 +45,8 @@ class OLSResults:
         #: A robust covariance (``LinearRegression(cov_type=...)``) that the standard
         #: errors, tests, intervals and F follow; None: the classical ``s^2 (X'WX)^-1``.
         self.robust: RobustCovariance | None = None
+        #: The assumption tests (``exact.diagnostics``), once computed or read from a file.
+        self.diagnostics: dict[str, float] | None = None
 
     @property
     def params(self) -> np.ndarray:
