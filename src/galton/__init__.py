@@ -18,6 +18,7 @@ _PUBLIC = {
     "PredictionInterval": "galton.estimators",
     "RidgeRegression": "galton.estimators",
     "load": "galton.estimators",
+    "anova": "galton.estimators",
     "compare": "galton.comparison",
     "describe": "galton.data.describe",
     "Comparison": "galton.comparison",

@@ -281,6 +281,20 @@ LINEAR = record(
             )
         ),
         "diagnostics": mapping(ANY_NUMBER, max_len=50),
+        "anova": mapping(
+            items(
+                record(
+                    {
+                        "term": NAME,
+                        "sum_sq": ANY_NUMBER,
+                        "df": ANY_NUMBER,
+                        "F": ANY_NUMBER,
+                        "p": ANY_NUMBER,
+                    }
+                )
+            ),
+            max_len=3,
+        ),
         "robust": record(
             {
                 "kind": text(tuple(c for c in COV_TYPES if c != "nonrobust")),

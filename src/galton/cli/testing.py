@@ -69,3 +69,37 @@ def _rows(parts: list[str], single: Any) -> list[dict[str, Any]]:
         }
         for k, name in enumerate(names)
     ]
+
+
+@app.command()
+def anova(
+    models: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="MODEL [MODEL2 ...]",
+            help="One least-squares model: its ANOVA table. Several, smallest first, each "
+            "nested in the next: F and likelihood-ratio tests between them.",
+        ),
+    ],
+    typ: Annotated[int, typer.Option("--typ", help="Sums of squares: type 1, 2 or 3.")] = 2,
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Analysis of variance of a saved model, or of nested saved models."""
+    from galton.estimators import LinearRegression
+    from galton.estimators import anova as anova_table
+
+    fitted = [load_model(path, key) for path in models]
+    for path, model in zip(models, fitted, strict=True):
+        if not isinstance(model, LinearRegression):
+            raise GaltonError(f"{path}: `galton anova` takes least-squares (linear) models")
+    try:
+        table = anova_table(*fitted, typ=typ)
+    except GaltonError:
+        raise
+    except ValueError as exc:
+        raise GaltonError(str(exc)) from None
+    if as_json:
+        emit_json({"anova": table.reset_index().to_dict(orient="records"), "typ": typ})
+        return
+    echo(table.to_string())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from galton.estimators.base import AliasedColumnsWarning, PredictionInterval
 from galton.estimators.linear import LinearRegression
+from galton.estimators.linear_inference import anova
 from galton.estimators.neural import NeuralRegressor
 from galton.estimators.persistence import load
 from galton.estimators.ridge import RidgeRegression
@@ -25,6 +26,7 @@ __all__ = [
     "NeuralRegressor",
     "PredictionInterval",
     "RidgeRegression",
+    "anova",
     "load",
     "regression_metrics",
 ]

@@ -75,6 +75,11 @@ def check_cov(owner: str, cov_type: Any, cov_kwds: Any, engine: str) -> None:
         raise ParameterError(f"{owner}: cov_type={cov_type!r} needs the rows in memory, not Dask")
 
 
+#: A fit of up to this many design cells keeps its ANOVA tables in its file (computed at
+#: save time from the rows; larger fits compute them on request only).
+ANOVA_SAVED_CELLS = 20_000_000
+
+
 class LinearRegression(LinearInference, _Estimator):
     """Exact least squares with the full statistics.
 
@@ -531,7 +536,11 @@ class LinearRegression(LinearInference, _Estimator):
         return PredictionInterval(pred, pred - half, pred + half)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        self._diagnostics_if_known()  # computed while the rows are here, kept in the file
+        # computed while the rows are here, so the file keeps them (ANOVA's refits only
+        # where they are cheap)
+        cheap = self.n_samples_ * len(self.terms_) <= ANOVA_SAVED_CELLS
+        if self._diagnostics_if_known() is not None and self.results_.anova is None and cheap:
+            self.anova()
         fitted, arrays = results_state(self.results_, getattr(self, "qr_summary_", None))
         terms = [[t.column, t.power] for t in self.terms_]
         return {**self._common_state(), "terms": terms, **fitted}, arrays

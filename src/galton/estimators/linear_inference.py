@@ -10,8 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from galton.data.preprocess import output_names
 from galton.errors import ParameterError
 from galton.exact import build_design
+from galton.exact.anova import anova_rows, nested_test, term_groups
 from galton.exact.diagnostics import (
     Blocks,
     heteroskedasticity_tests,
@@ -168,10 +170,50 @@ class LinearInference:
         training = getattr(self, "_training", None)
         if training is None:
             raise ParameterError(
-                "no training rows here (a streamed, distributed, updated or loaded model): "
+                "no training rows here (a streamed, distributed, updated or loaded model; a "
+                "saved file keeps the diagnostics and, for small fits, the ANOVA tables): "
                 "give the rows, e.g. influence(X, y)"
             )
         return training
+
+    def anova(self, typ: int = 2) -> pd.DataFrame:
+        """The analysis-of-variance table of the model's terms (``exact.anova``): type 1
+        (sequential, in the model's order), 2 or 3; one row per term (a text column's
+        indicators or a formula factor together) and the residual row. Computed from the
+        training rows once, and kept in the model file."""
+        self._require_fitted()
+        if typ not in (1, 2, 3):
+            raise ParameterError(f"anova: typ must be 1, 2 or 3, got {typ!r}")
+        r = self.results_
+        if r.anova is None:
+            X, y, w = self._rows(None, None, None)
+            design, target, _ = _whole(
+                whitened_blocks(lambda rows: build_design(X[rows], self.terms_), y, w)
+            )
+            groups = term_groups(r.names, self._term_sources())
+            intercept = r.names.index("const") if "const" in r.names else None
+            r.anova = {str(t): anova_rows(design, target, groups, intercept, t) for t in (1, 2, 3)}
+        return _anova_frame(r.anova[str(typ)], typ)
+
+    def _term_sources(self) -> list[str]:
+        """The term every design column comes from: its input column (a text column's
+        indicators, a date's parts, a formula factor's levels together), or a power's own
+        name."""
+        schema = self.schema_  # type: ignore[attr-defined]
+        source = {
+            out: info["name"] for info in schema.preprocessor.columns_ for out in output_names(info)
+        }
+        names: list[str] = []
+        for term in self.terms_:
+            if term.column is None:
+                names.append("const")
+            elif term.power > 1:
+                names.append(term.name(schema.feature_names_))
+            else:
+                feature = schema.feature_names_[term.column]
+                own = source.get(feature, feature)
+                names.append(own.split("[", 1)[0] if schema.formula_ is not None else own)
+        return names
 
     def cov_params(self) -> pd.DataFrame:
         """The coefficients' covariance (classical or robust), indexed by term name."""
@@ -263,3 +305,42 @@ def diagnostics_block(found: dict[str, float]) -> str:
         + (f"   White: {p('white')}" if "white" in found else ""),
     ]
     return "\n".join(lines)
+
+
+def _anova_frame(rows: list[dict[str, Any]], typ: int) -> pd.DataFrame:
+    """statsmodels' ``anova_lm`` layout for one type."""
+    frame = pd.DataFrame(rows).set_index("term").rename(columns={"p": "PR(>F)"})
+    frame.index.name = None
+    if typ == 1:
+        frame["mean_sq"] = frame["sum_sq"] / frame["df"]
+        return frame[["df", "sum_sq", "mean_sq", "F", "PR(>F)"]]
+    return frame[["sum_sq", "df", "F", "PR(>F)"]]
+
+
+def anova(*models: Any, typ: int = 2) -> pd.DataFrame:
+    """One least-squares model: its analysis-of-variance table (``typ`` 1, 2 or 3).
+    Several, smallest first, each nested in the next: the F and likelihood-ratio tests of
+    each against the one before (statsmodels' ``anova_lm(m0, m1, ...)`` and
+    ``compare_lr_test``)."""
+    if len(models) == 1:
+        return models[0].anova(typ)
+    rows = []
+    for k, model in enumerate(models):
+        r = model.results_
+        row: dict[str, float] = {"df_resid": r.df_resid, "ssr": r.ssr}
+        if k:
+            before = models[k - 1].results_
+            try:
+                found = nested_test(
+                    (before.ssr, before.df_resid, before.llf), (r.ssr, r.df_resid, r.llf)
+                )
+            except ValueError as exc:
+                raise ParameterError(f"anova: model {k + 1}: {exc}") from None
+            row.update(
+                df_diff=found.df_diff,
+                ss_diff=found.ss_diff,
+                F=found.F,
+                **{"Pr(>F)": found.F_p, "lr": found.lr, "Pr(>Chi2)": found.lr_p},
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -51,6 +51,8 @@ def results_state(
         meta["robust"] = results.robust.to_state()
     if results.diagnostics is not None:
         meta["diagnostics"] = results.diagnostics
+    if results.anova is not None:
+        meta["anova"] = results.anova
     return meta, arrays
 
 
@@ -73,5 +75,6 @@ def restore_extras(
     if meta.get("robust") is not None:
         results.robust = RobustCovariance(cov=arrays["cov_robust"], **meta["robust"])
     results.diagnostics = meta.get("diagnostics")
+    results.anova = meta.get("anova")
     sums = meta.get("qr_summary")
     return QRSummary(arrays["qr_r"], **sums) if sums else None

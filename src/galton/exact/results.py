@@ -47,6 +47,8 @@ class OLSResults:
         self.robust: RobustCovariance | None = None
         #: The assumption tests (``exact.diagnostics``), once computed or read from a file.
         self.diagnostics: dict[str, float] | None = None
+        #: The analysis-of-variance tables by type ("1", "2", "3"), once computed.
+        self.anova: dict[str, list[dict[str, Any]]] | None = None
 
     @property
     def params(self) -> np.ndarray:

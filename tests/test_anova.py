@@ -1,0 +1,83 @@
+"""Analysis of variance (issue 17): type I, II and III tables and nested-model tests
+against statsmodels' anova_lm and compare_lr_test to 1e-10."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+import statsmodels.formula.api as smf
+from statsmodels.stats.anova import anova_lm
+
+import galton
+from galton.cli import main
+from galton.errors import ParameterError
+
+FORMULA = "invest ~ C(firm) + value + capital"
+
+
+@pytest.fixture(scope="module")
+def grunfeld():
+    return sm.datasets.grunfeld.load_pandas().data
+
+
+@pytest.mark.parametrize("typ", [1, 2, 3])
+def test_formula_tables_match_statsmodels(grunfeld, typ):
+    ours = galton.LinearRegression(formula=FORMULA).fit(grunfeld).anova(typ)
+    theirs = anova_lm(smf.ols(FORMULA, grunfeld).fit(), typ=typ)
+    assert list(ours.index) == list(theirs.index)
+    assert list(ours.columns) == list(theirs.columns)
+    np.testing.assert_allclose(ours.to_numpy(float), theirs.to_numpy(float), rtol=1e-10)
+
+
+def test_a_text_column_is_one_term_without_a_formula(grunfeld):
+    weights = np.linspace(0.5, 2.0, len(grunfeld))
+    table = (
+        galton.LinearRegression()
+        .fit(grunfeld[["firm", "value", "capital", "invest"]], "invest", sample_weight=weights)
+        .anova(2)
+    )
+    reference = anova_lm(
+        smf.wls("invest ~ firm + value + capital", grunfeld, weights=weights).fit(), typ=2
+    )
+    assert list(table.index) == ["firm", "value", "capital", "Residual"]
+    np.testing.assert_allclose(table.to_numpy(float), reference.to_numpy(float), rtol=1e-10)
+
+
+def test_nested_models_f_and_likelihood_ratio(grunfeld):
+    small = galton.LinearRegression(formula="invest ~ value + capital").fit(grunfeld)
+    large = galton.LinearRegression(formula=FORMULA).fit(grunfeld)
+    table = galton.anova(small, large)
+    s = smf.ols("invest ~ value + capital", grunfeld).fit()
+    big = smf.ols(FORMULA, grunfeld).fit()
+    ref = anova_lm(s, big)
+    assert table.loc[1, "F"] == pytest.approx(ref.loc[1, "F"], rel=1e-10)
+    assert table.loc[1, "Pr(>F)"] == pytest.approx(ref.loc[1, "Pr(>F)"], rel=1e-9)
+    lr = big.compare_lr_test(s)
+    assert table.loc[1, "lr"] == pytest.approx(lr[0], rel=1e-10)
+    assert table.loc[1, "Pr(>Chi2)"] == pytest.approx(lr[1], rel=1e-9)
+    with pytest.raises(ParameterError, match="smaller"):
+        galton.anova(large, small)
+    with pytest.raises(ParameterError, match="typ must be"):
+        large.anova(4)
+
+
+def test_saved_tables_and_the_cli(grunfeld, tmp_path, capsys):
+    large = galton.LinearRegression(formula=FORMULA).fit(grunfeld)
+    small = galton.LinearRegression(formula="invest ~ value + capital").fit(grunfeld)
+    large.save(tmp_path / "large.galton")
+    small.save(tmp_path / "small.galton")
+    again = galton.load(tmp_path / "large.galton")
+    pd.testing.assert_frame_equal(again.anova(3), large.anova(3))
+    main(["anova", str(tmp_path / "large.galton"), "--typ", "1", "--json"])
+    body = json.loads(capsys.readouterr().out)
+    assert [row["index"] for row in body["anova"]] == ["C(firm)", "value", "capital", "Residual"]
+    main(["anova", str(tmp_path / "small.galton"), str(tmp_path / "large.galton")])
+    out = capsys.readouterr().out
+    assert "df_diff" in out and "Pr(>Chi2)" in out
+    with pytest.raises(SystemExit) as stop:
+        main(["anova", str(tmp_path / "large.galton"), str(tmp_path / "small.galton")])
+    assert stop.value.code == 2 and "smaller" in capsys.readouterr().err
