@@ -27,6 +27,13 @@ EXPECTED_FAILURES = {
 
 
 def _expected(estimator) -> dict[str, str]:
+    if isinstance(estimator, galton.NeuralRegressor):
+        return {
+            **EXPECTED_FAILURES,
+            "check_sample_weight_equivalence_on_dense_data": "a network trains from a random "
+            "start on shuffled batches with a validation split: a weight of 2 and a repeated "
+            "row give the same loss (tests/test_network_weights.py) but not the same run",
+        }
     return EXPECTED_FAILURES
 
 

@@ -62,5 +62,9 @@ def test_the_command_line_weights_in_memory_and_streamed(
         coefs = [c["coef"] for c in body["coefficients"]]
         np.testing.assert_allclose(coefs, reference, rtol=1e-9)
     neural = galton_cli("fit", "t.csv", "-t", "y", "--weights", "w", "--model", "neural",
-                        cwd=tmp_path)  # fmt: skip
-    assert_user_error(neural, "--weights: networks do not take row weights yet")
+                        "--hidden", "4", "--epochs", "20", "--json", cwd=tmp_path)  # fmt: skip
+    assert neural.returncode == 0, neural.stderr  # networks take weights in memory
+    assert json.loads(neural.stdout)["features"] == ["a", "b"]
+    streamed = galton_cli("fit", "t.csv", "-t", "y", "--weights", "w", "--model", "neural",
+                          "--stream", cwd=tmp_path)  # fmt: skip
+    assert_user_error(streamed, "--weights: streamed and Dask networks take no row weights")

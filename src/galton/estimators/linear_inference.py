@@ -109,13 +109,17 @@ class LinearInference:
             blocks = self._blocks(X, y, w)
             kept = ~r.solution.aliased
             e = residuals(blocks, r.params[kept])
-            r.diagnostics = {**residual_tests(e), **heteroskedasticity_tests(blocks, e)}
+            # none for a fit with no residual degrees of freedom or no residual at all
+            if r.df_resid <= 1 or not np.any(e):
+                r.diagnostics = {}
+            else:
+                r.diagnostics = {**residual_tests(e), **heteroskedasticity_tests(blocks, e)}
         return r.diagnostics
 
     def _diagnostics_if_known(self) -> dict[str, float] | None:
         if self.results_.diagnostics is None and getattr(self, "_training", None) is None:
             return None  # streamed, Dask and updated fits keep no rows
-        return self.diagnostics()
+        return self.diagnostics() or None
 
     def influence(self, X: Any = None, y: Any = None, sample_weight: Any = None) -> pd.DataFrame:
         """Leverage, studentized residuals (internal, external), Cook's distance (and its
@@ -296,13 +300,13 @@ def diagnostics_block(found: dict[str, float]) -> str:
     """The assumption tests as two or three summary lines."""
 
     def p(key: str) -> str:
-        return f"{found[key]:.4g} (p = {found[key + '_p']:.3g})"
+        return f"{found.get(key, math.nan):.4g} (p = {found.get(key + '_p', math.nan):.3g})"
 
     lines = [
-        f"Omnibus: {p('omnibus')}   Skew: {found['skew']:.4g}   Kurtosis: "
-        f"{found['kurtosis']:.4g}   Jarque-Bera: {p('jarque_bera')}",
-        f"Durbin-Watson: {found['durbin_watson']:.4g}   Breusch-Pagan: {p('breusch_pagan')}"
-        + (f"   White: {p('white')}" if "white" in found else ""),
+        f"Omnibus: {p('omnibus')}   Skew: {found.get('skew', math.nan):.4g}   Kurtosis: "
+        f"{found.get('kurtosis', math.nan):.4g}   Jarque-Bera: {p('jarque_bera')}",
+        f"Durbin-Watson: {found.get('durbin_watson', math.nan):.4g}   Breusch-Pagan: "
+        f"{p('breusch_pagan')}" + (f"   White: {p('white')}" if "white" in found else ""),
     ]
     return "\n".join(lines)
 

@@ -117,7 +117,9 @@ def _auxiliary(
     r2 = 1 - ss_res / ss_tot if ss_tot > 0 else math.nan
     df_model = k - 1
     lm = n * r2
-    F = (ss_tot - ss_res) / df_model / (ss_res / (n - k)) if df_model > 0 else math.nan
+    if df_model <= 0 or n <= k or ss_res <= 0:
+        return lm, chi2_sf(lm, df_model) if df_model > 0 else math.nan, math.nan, math.nan
+    F = (ss_tot - ss_res) / df_model / (ss_res / (n - k))
     return lm, chi2_sf(lm, df_model), F, f_sf(F, df_model, n - k)
 
 
