@@ -182,6 +182,8 @@ class Preprocessor:
         if kind.kind == "id":
             self.dropped_.append({"name": name, "why": kind.why})
             return None
+        if kind.kind == "constant" and not _numbers(col):
+            kind = Kind("categorical", 1)  # one text value: an empty set of indicators
         if kind.kind in ("numeric", "constant") and not pd.api.types.is_bool_dtype(col):
             info["kind"] = "numeric"
             numeric_column(col, name, source)  # the first bad row, named now
@@ -374,3 +376,10 @@ def _fill_value(col: pd.Series, info: dict[str, Any], policy: str, source: str) 
         else numeric_column(col, info["name"], source)
     )
     return float(func(values))
+
+
+def _numbers(col: pd.Series) -> bool:
+    """Whether a column's present values are (or read as) numbers."""
+    if pd.api.types.is_numeric_dtype(col):
+        return True
+    return bool(pd.to_numeric(col.dropna(), errors="coerce").notna().all())
