@@ -141,7 +141,7 @@ def test_huge_and_tiny_magnitudes(folder: Path) -> None:
     model = galton.LinearRegression().fit(x[:, None], y)
     scaled = galton.LinearRegression().fit(x[:, None] / 1e300, y / 1e99)
     assert model.coef_[0] == pytest.approx(scaled.coef_[0] * 1e99 / 1e300, rel=1e-12)
-    assert model.bse_[1] == pytest.approx(scaled.bse_[1] * 1e99 / 1e300, rel=1e-9)
+    assert model.bse_.iloc[1] == pytest.approx(scaled.bse_.iloc[1] * 1e99 / 1e300, rel=1e-9)
     assert np.isfinite(
         galton.NeuralRegressor(hidden=()).fit(x[:, None], y).predict(x[:, None])
     ).all()

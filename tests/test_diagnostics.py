@@ -119,3 +119,19 @@ def test_cli_json_carries_the_diagnostics(tmp_path, capsys):
     main(["fit", str(tmp_path / "s.csv"), "-t", "STACKLOSS", "--json"])
     body = json.loads(capsys.readouterr().out)
     assert body["diagnostics"]["durbin_watson"] == pytest.approx(1.485131034341, rel=1e-9)
+
+
+def test_named_results_residuals_and_fitted_values():
+    data = sm.datasets.stackloss.load_pandas().data
+    X, y = data.drop(columns="STACKLOSS"), data["STACKLOSS"]
+    model = galton.LinearRegression().fit(X, y)
+    reference = sm.OLS(y, sm.add_constant(X)).fit()
+    for ours, theirs in ((model.params_, reference.params), (model.bse_, reference.bse)):
+        assert list(ours.index) == ["const", *X.columns]
+        np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(model.resid_, reference.resid, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(model.fittedvalues_, reference.fittedvalues, rtol=1e-10)
+    assert model.conf_int(0.1).loc["AIRFLOW", 1] == pytest.approx(
+        reference.conf_int(0.1).loc["AIRFLOW", 1], rel=1e-10
+    )
+    assert model.coef_.shape == (3,)  # scikit-learn's arrays stay arrays

@@ -75,6 +75,11 @@ def check_cov(owner: str, cov_type: Any, cov_kwds: Any, engine: str) -> None:
         raise ParameterError(f"{owner}: cov_type={cov_type!r} needs the rows in memory, not Dask")
 
 
+def _named(values: np.ndarray, results: OLSResults) -> pd.Series:
+    """Per-term values (p,) as a Series indexed by term name (statsmodels' layout)."""
+    return pd.Series(values, index=results.names)
+
+
 #: A fit of up to this many design cells keeps its ANOVA tables in its file (computed at
 #: save time from the rows; larger fits compute them on request only).
 ANOVA_SAVED_CELLS = 20_000_000
@@ -132,22 +137,28 @@ class LinearRegression(LinearInference, _Estimator):
     _kind = "linear"
 
     term_names_ = fitted_attribute(lambda r: r.names, "Names of the design columns (p,).")
-    params_ = fitted_attribute(lambda r: r.params, "Coefficients (p,), intercept first.")
+    params_ = fitted_attribute(
+        lambda r: _named(r.params, r), "Coefficients (p,) by term name, intercept first."
+    )
     intercept_ = fitted_attribute(
         lambda r: float(r.params[0]) if r.has_intercept else 0.0, "The intercept (0 without)."
     )
     coef_ = fitted_attribute(
         lambda r: r.params[1:] if r.has_intercept else r.params, "Slopes (p - intercept,)."
     )
-    bse_ = fitted_attribute(lambda r: r.bse, "Standard errors (p,).")
-    tvalues_ = fitted_attribute(lambda r: r.tvalues, "t statistics (p,).")
-    pvalues_ = fitted_attribute(lambda r: r.pvalues, "Two-sided p-values (p,).")
+    bse_ = fitted_attribute(lambda r: _named(r.bse, r), "Standard errors (p,) by term.")
+    tvalues_ = fitted_attribute(lambda r: _named(r.tvalues, r), "t (or z) statistics by term.")
+    pvalues_ = fitted_attribute(lambda r: _named(r.pvalues, r), "Two-sided p-values by term.")
     rsquared_ = fitted_attribute(lambda r: r.rsquared, "R-squared.")
     rsquared_adj_ = fitted_attribute(lambda r: r.rsquared_adj, "Adjusted R-squared.")
     fvalue_ = fitted_attribute(lambda r: r.fvalue, "F statistic of the model.")
     f_pvalue_ = fitted_attribute(lambda r: r.f_pvalue, "p-value of the F statistic.")
     llf_ = fitted_attribute(lambda r: r.llf, "Log-likelihood.")
-    aic_ = fitted_attribute(lambda r: r.aic, "Akaike information criterion.")
+    aic_ = fitted_attribute(
+        lambda r: r.aic,
+        "Akaike information criterion, -2 llf + 2 rank (statsmodels'; R's "
+        "AIC(lm) also counts the variance: + 2).",
+    )
     bic_ = fitted_attribute(lambda r: r.bic, "Bayesian information criterion.")
     resid_std_err_ = fitted_attribute(lambda r: r.resid_std_err, "Residual standard error.")
     condition_number_ = fitted_attribute(
@@ -472,7 +483,7 @@ class LinearRegression(LinearInference, _Estimator):
 
     def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
         design = build_design(X_arr, self.terms_)
-        return design @ np.nan_to_num(self.params_, nan=0.0)
+        return design @ np.nan_to_num(self.results_.params, nan=0.0)
 
     def _point(self, X: Any) -> np.ndarray:
         return self._predict_design(self._inputs(X))

@@ -49,7 +49,7 @@ class LinearInference:
         """Coefficients with their standard errors, tests and intervals, and the fit's
         statistics and diagnostics, JSON-ready."""
         out: dict[str, Any] = super().to_dict()  # type: ignore[misc]
-        ci = self.conf_int()
+        ci = self.results_.conf_int()
         r = self.results_
         out["coefficients"] = [
             {
@@ -84,10 +84,23 @@ class LinearInference:
         out["diagnostics"] = self._diagnostics_if_known()
         return out
 
-    def conf_int(self, alpha: float = 0.05) -> np.ndarray:
-        """Confidence intervals of the coefficients, shape (p, 2), intercept first."""
+    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Confidence intervals of the coefficients at level ``1 - alpha``: a frame (p, 2)
+        by term name, columns 0 (lower) and 1 (upper), as statsmodels'."""
         self._require_fitted()
-        return self.results_.conf_int(alpha)
+        return pd.DataFrame(self.results_.conf_int(alpha), index=self.results_.names)
+
+    @property
+    def fittedvalues_(self) -> np.ndarray:
+        """The fitted values (n,) of the training rows (an in-memory fit's)."""
+        X, _, _ = self._rows(None, None, None)
+        return self._predict_design(X)  # type: ignore[attr-defined]
+
+    @property
+    def resid_(self) -> np.ndarray:
+        """The residuals (n,) of the training rows, ``y - fittedvalues_`` (unweighted)."""
+        _, y, _ = self._rows(None, None, None)
+        return y - self.fittedvalues_
 
     def summary(self) -> str:
         """A coefficient table with R-squared, F, log-likelihood, AIC/BIC, conditioning

@@ -87,7 +87,7 @@ def _columns_table(cmp: Comparison) -> str:
 
 
 def _coefficient_table(model: Any) -> str:
-    ci = model.conf_int()
+    ci = model.conf_int().to_numpy()
     head = "".join(
         f"<th>{h}</th>" for h in ("term", "coef", "std err", "t", "P>|t|", "[0.025", "0.975]")
     )
@@ -97,10 +97,10 @@ def _coefficient_table(model: Any) -> str:
             rows.append(f"<tr><td>{html.escape(name)}</td><td colspan=6>aliased</td></tr>")
             continue
         cells = [
-            model.params_[k],
-            model.bse_[k],
-            model.tvalues_[k],
-            model.pvalues_[k],
+            model.params_.iloc[k],
+            model.bse_.iloc[k],
+            model.tvalues_.iloc[k],
+            model.pvalues_.iloc[k],
             ci[k, 0],
             ci[k, 1],
         ]
