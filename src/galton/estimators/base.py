@@ -186,6 +186,14 @@ class _Estimator:
     def _restore_common(self, meta: dict[str, Any]) -> None:
         self._new_schema().restore(meta)
 
+    def _restore_fit_record(self, meta: dict[str, Any]) -> None:
+        """The inputs and the fit's record (metrics, rows, seconds) of a file, for the
+        estimators that hold them as plain attributes (least squares, ridge)."""
+        self._restore_common(meta)
+        self.metrics_ = meta["metrics"]
+        self.n_samples_ = meta["n_samples"]
+        self.fit_seconds_ = meta["fit_seconds"]
+
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         raise NotImplementedError
 

@@ -559,10 +559,7 @@ class LinearRegression(LinearInference, _Estimator):
     @classmethod
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
         model = cls(**meta["params"])
-        model._restore_common(meta)
-        model.metrics_ = meta["metrics"]
-        model.n_samples_ = meta["n_samples"]
-        model.fit_seconds_ = meta["fit_seconds"]
+        model._restore_fit_record(meta)
         model.terms_ = [Term(c, p) for c, p in meta["terms"]]
         model._set_results(solution_of(meta, arrays), meta["log_weights_sum"])
         model.qr_summary_ = restore_extras(model.results_, meta, arrays)

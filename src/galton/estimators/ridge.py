@@ -179,10 +179,7 @@ class RidgeRegression(_Estimator):
     @classmethod
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> RidgeRegression:
         model = cls(**meta["params"])
-        model._restore_common(meta)
-        model.metrics_ = meta["metrics"]
-        model.n_samples_ = meta["n_samples"]
-        model.fit_seconds_ = meta["fit_seconds"]
+        model._restore_fit_record(meta)
         r = meta["ridge"]
         model.solution_ = RidgeSolution(
             coef=arrays["coef"],
