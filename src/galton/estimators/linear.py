@@ -26,7 +26,6 @@ from galton.estimators.base import (
     PredictionInterval,
     _check,
     _check_engine,
-    _Estimator,
     _require_finite,
     fitted_attribute,
 )
@@ -85,7 +84,7 @@ def _named(values: np.ndarray, results: OLSResults) -> pd.Series:
 ANOVA_SAVED_CELLS = 20_000_000
 
 
-class LinearRegression(LinearInference, _Estimator):
+class LinearRegression(LinearInference):
     """Exact least squares with the full statistics.
 
     Parameters

@@ -4,7 +4,6 @@ restrictions and the coefficient table as data frames (statsmodels' names)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 
 from galton.data.preprocess import output_names
 from galton.errors import ParameterError
+from galton.estimators.base import _Estimator
 from galton.exact import build_design
 from galton.exact.anova import anova_rows, nested_test, term_groups
 from galton.exact.diagnostics import (
@@ -33,22 +33,24 @@ from galton.exact.hypotheses import (
 from galton.exact.results import OLSResults
 
 
-class LinearInference:
-    """Methods ``LinearRegression`` gets from its ``results_`` (an ``OLSResults``) and,
-    for diagnostics, the training rows an in-memory fit keeps (``_training``)."""
+class LinearInference(_Estimator):
+    """What ``LinearRegression`` offers on top of its fit, from its ``results_`` (an
+    ``OLSResults``) and, for diagnostics, the training rows an in-memory fit keeps
+    (``_training``)."""
 
     results_: OLSResults
     terms_: list[Any]
     cov_type: str
-    target_name_: str
     aliased_: list[str]
     _training: tuple[np.ndarray, np.ndarray, np.ndarray | None] | None
-    _require_fitted: Callable[[], None]  # the estimator's own (an annotation, no override)
+
+    def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def to_dict(self) -> dict[str, Any]:
         """Coefficients with their standard errors, tests and intervals, and the fit's
         statistics and diagnostics, JSON-ready."""
-        out: dict[str, Any] = super().to_dict()  # type: ignore[misc]
+        out = super().to_dict()
         ci = self.results_.conf_int()
         r = self.results_
         out["coefficients"] = [
@@ -94,7 +96,7 @@ class LinearInference:
     def fittedvalues_(self) -> np.ndarray:
         """The fitted values (n,) of the training rows (an in-memory fit's)."""
         X, _, _ = self._rows(None, None, None)
-        return self._predict_design(X)  # type: ignore[attr-defined]
+        return self._predict_design(X)
 
     @property
     def resid_(self) -> np.ndarray:
@@ -181,9 +183,9 @@ class LinearInference:
         self._require_fitted()
         if X is not None:
             if isinstance(y, str) and y == "__vif__":  # inputs only: any target will do
-                X_arr = self._inputs(X)  # type: ignore[attr-defined]
+                X_arr = self._inputs(X)
                 return X_arr, np.zeros(len(X_arr)), None
-            return self.schema_.new_rows(X, y, w)  # type: ignore[attr-defined]
+            return self.schema_.new_rows(X, y, w)
         training = getattr(self, "_training", None)
         if training is None:
             raise ParameterError(
@@ -216,7 +218,7 @@ class LinearInference:
         """The term every design column comes from: its input column (a text column's
         indicators, a date's parts, a formula factor's levels together), or a power's own
         name."""
-        schema = self.schema_  # type: ignore[attr-defined]
+        schema = self.schema_
         source = {
             out: info["name"] for info in schema.preprocessor.columns_ for out in output_names(info)
         }
@@ -306,7 +308,8 @@ class LinearInference:
 def _whole(blocks: Blocks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The blocks stacked: whitened design (n, k), target (n,), root weights (n,)."""
     parts = list(blocks())
-    return tuple(np.concatenate([p[j] for p in parts]) for j in range(3))  # type: ignore[return-value]
+    design, target, roots = (np.concatenate([p[j] for p in parts]) for j in range(3))
+    return design, target, roots
 
 
 def diagnostics_block(found: dict[str, float]) -> str:
