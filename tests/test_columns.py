@@ -126,6 +126,11 @@ def test_ids_named_like_ids_and_monotone_are_dropped_others_kept():
     with pytest.warns(UserWarning, match="'customer_id'"):
         model = galton.LinearRegression().fit(frame, "y")
     assert model.feature_names_in_ == ["x"]
+    # a CamelCase id is one; a word that merely ends in "id" is not
+    renamed = frame.rename(columns={"customer_id": "CustomerID"})
+    assert galton.LinearRegression().fit(renamed, "y").feature_names_in_ == ["x"]
+    paid = frame.rename(columns={"customer_id": "paid"})
+    assert galton.LinearRegression().fit(paid, "y").feature_names_in_ == ["paid", "x"]
     # a monotone count not named like an id is a predictor (time trend)
     frame = frame.rename(columns={"customer_id": "t"})
     assert galton.LinearRegression().fit(frame, "y").feature_names_in_ == ["t", "x"]

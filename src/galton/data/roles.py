@@ -24,9 +24,9 @@ PARSED_SHARE = 0.9
 MOSTLY_MISSING = 0.5
 #: Names that say "identifier": id, key, index, row, uuid, or ending in _id / Id / ID.
 ID_NAME = re.compile(
-    r"^(?:id|ids|idx|index|key|row|rowid|uuid|guid)$|[_\s.-](?:id|key|uuid|no)$|[a-z](?:Id|ID)$",
-    re.IGNORECASE,
+    r"^(?:id|ids|idx|index|key|row|rowid|uuid|guid)$|[_\s.-](?:id|key|uuid|no)$", re.IGNORECASE
 )
+#: CamelCase ids (``CustomerID``, ``orderId``): case matters, or ``paid`` would be one.
 _ID_SUFFIX_CASED = re.compile(r"[a-z](?:Id|ID)$")
 _PERCENT = re.compile(r"^[-+]?\d+(?:[.,]\d+)?\s?%$")
 _MONEY = r"[$€£¥]"
