@@ -152,8 +152,7 @@ class LinearInference(_Estimator):
         kept = ~r.solution.aliased
         Xw, yw, _ = _whole(self._blocks(X_arr, y_arr, w))
         e = yw - Xw @ r.params[kept]
-        scale = r.solution.col_scale[kept]
-        bread = r.solution.cov_scaled[np.ix_(kept, kept)] * np.outer(scale, scale)
+        bread = r.solution.cov_unscaled[np.ix_(kept, kept)]
         found = influence_measures(Xw, e, bread, r.df_resid)
         dfbetas = found.pop("dfbetas")
         frame = pd.DataFrame(found)

@@ -32,10 +32,17 @@ def parse_restrictions(text: str, names: list[str]) -> tuple[np.ndarray, np.ndar
     names are matched whole, longest first, so names holding ``=`` or ``-`` (one-hot
     levels such as ``city=Rome``) work.
     """
+    masked = _mask(text, names)  # once: names may hold ",", "=" or "-"
+    equations = [e for e in masked.split(",") if e.strip()]
+    if not equations:
+        raise RestrictionError("no restriction given")
     rows, rhs = [], []
-    for equation in _split_equations(text, names):
+    for equation in equations:
+        sides = equation.split("=")
+        if len(sides) > 2:
+            shown = _unmask(equation, names).strip()
+            raise RestrictionError(f"restriction {shown!r} has more than one '='")
         row, constant = np.zeros(len(names)), 0.0
-        sides = _sides(equation, names)
         for sign, side in zip((1.0, -1.0), sides, strict=False):
             for coef, index in _terms(side, names):
                 if index is None:
@@ -43,62 +50,44 @@ def parse_restrictions(text: str, names: list[str]) -> tuple[np.ndarray, np.ndar
                 else:
                     row[index] += sign * coef
         if not row.any():
-            raise RestrictionError(f"restriction {equation.strip()!r} names no term")
+            shown = _unmask(equation, names).strip()
+            raise RestrictionError(f"restriction {shown!r} names no term")
         rows.append(row)
         rhs.append(constant)
     return np.array(rows), np.array(rhs)
 
 
-def _placeholders(text: str, names: list[str]) -> tuple[str, dict[str, int]]:
+def _mask(text: str, names: list[str]) -> str:
     """``text`` with every term name replaced by ``\x00k\x00`` (longest names first)."""
-    found: dict[str, int] = {}
     for index in sorted(range(len(names)), key=lambda i: -len(names[i])):
-        token = f"\x00{index}\x00"
-        if names[index] and names[index] in text:
-            text = text.replace(names[index], token)
-            found[token] = index
-    return text, found
+        if names[index]:
+            text = text.replace(names[index], f"\x00{index}\x00")
+    return text
 
 
-def _split_equations(text: str, names: list[str]) -> list[str]:
-    masked, found = _placeholders(text, names)
-    parts = [p for p in masked.split(",") if p.strip()]
-    if not parts:
-        raise RestrictionError("no restriction given")
-    for token, index in found.items():
-        parts = [p.replace(token, names[index]) for p in parts]
-    return parts
+def _unmask(text: str, names: list[str]) -> str:
+    """``text`` with its term tokens back as names (for messages)."""
+    return re.sub("\x00(\\d+)\x00", lambda m: names[int(m.group(1))], text)
 
 
-def _sides(equation: str, names: list[str]) -> list[str]:
-    masked, found = _placeholders(equation, names)
-    sides = masked.split("=")
-    if len(sides) > 2:
-        raise RestrictionError(f"restriction {equation.strip()!r} has more than one '='")
-    for token, index in found.items():
-        sides = [s.replace(token, names[index]) for s in sides]
-    return sides
-
-
-def _terms(side: str, names: list[str]) -> list[tuple[float, int | None]]:
-    """The signed terms of one side: (coefficient, term index or None for a number)."""
-    masked, found = _placeholders(side, names)
+def _terms(masked: str, names: list[str]) -> list[tuple[float, int | None]]:
+    """The signed terms of one masked side: (coefficient, term index or None)."""
     compact = masked.replace(" ", "")
     if not compact:
         return []
-    pattern = re.compile(rf"([-+]?)(?:({_NUMBER})\*?)?(\x00\d+\x00)?")
+    pattern = re.compile(rf"([-+]?)(?:({_NUMBER})\*?)?(?:\x00(\d+)\x00)?")
     terms, position = [], 0
     while position < len(compact):
         match = pattern.match(compact, position)
         if match is None or match.end() == position or not (match.group(2) or match.group(3)):
             raise RestrictionError(
-                f"cannot read {side.strip()!r}: use term names ({', '.join(names)}), numbers, "
-                "+, - and *"
+                f"cannot read {_unmask(masked, names).strip()!r}: use term names "
+                f"({', '.join(names)}), numbers, +, - and *"
             )
         sign = -1.0 if match.group(1) == "-" else 1.0
         number = float(match.group(2)) if match.group(2) else 1.0
-        token = match.group(3)
-        terms.append((sign * number, found[token] if token else None))
+        index = int(match.group(3)) if match.group(3) else None
+        terms.append((sign * number, index))
         position = match.end()
     return terms
 

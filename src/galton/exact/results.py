@@ -150,10 +150,8 @@ class OLSResults:
         """Make the robust covariance ``kind`` (``exact.robust``) the one the standard
         errors, tests and intervals follow, from the full design (n, p) and target (n,)
         of the fit; the bread is the solver's exact ``(X'WX)^-1``."""
-        sol = self.solution
-        kept = ~sol.aliased
-        scale = sol.col_scale[kept]
-        bread = sol.cov_scaled[np.ix_(kept, kept)] * np.outer(scale, scale)
+        kept = ~self.solution.aliased
+        bread = self.solution.cov_unscaled[np.ix_(kept, kept)]
         resid = y - design[:, kept] @ self.params[kept]
         found = robust_covariance(design[:, kept], resid, weights, bread, kind, options)
         full = np.full((len(kept), len(kept)), np.nan)
