@@ -37,10 +37,11 @@ def report(tmp_path_factory) -> Path:
     return path
 
 
-def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
+def _chromium(tmp_path: Path):
+    """A headless Chromium session (skipped with the reason where none is installed,
+    failed in CI)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
@@ -53,22 +54,60 @@ def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
     for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    return webdriver.Chrome(service=Service(driver_path), options=options)
+
+
+def _check_page(driver, page: Path, tmp_path: Path, shown: list[str], images: int) -> None:
+    """Every image decoded, the named elements displayed, no browser error, and a
+    screenshot taken (kept in GALTON_SCREENSHOT_DIR when set)."""
+    from selenium.webdriver.common.by import By
+
+    driver.get(page.as_uri())
+    loaded = driver.execute_script(
+        "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
+    )
+    assert len(loaded) >= images and all(loaded)
+    for element in shown:
+        assert driver.find_element(By.ID, element).is_displayed(), element
+    errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+    shot = tmp_path / f"{page.stem}.png"
+    assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
+    if os.environ.get("GALTON_SCREENSHOT_DIR"):
+        shutil.copy(shot, Path(os.environ["GALTON_SCREENSHOT_DIR"]) / shot.name)
+
+
+def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver = _chromium(tmp_path)
     try:
-        driver.get(report.as_uri())
+        _check_page(driver, report, tmp_path, ["verdict", "metrics"], images=6)
         verdict = driver.find_element(By.ID, "verdict")
-        assert verdict.is_displayed()
         assert verdict.text.split()[0] in ("YAY", "NAY")
-        loaded = driver.execute_script(
-            "return Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)"
-        )
-        assert len(loaded) >= 6 and all(loaded)
-        assert driver.find_element(By.ID, "metrics").is_displayed()
-        errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
-        assert errors == []
-        shot = tmp_path / "report.png"
-        assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
-        if os.environ.get("GALTON_SCREENSHOT_DIR"):
-            shutil.copy(shot, Path(os.environ["GALTON_SCREENSHOT_DIR"]) / "report.png")
+    finally:
+        driver.quit()
+
+
+def test_fit_pages_render_in_chromium(tmp_path: Path) -> None:
+    """The single-fit page of least squares (tables, the four panels, partial regression,
+    influential rows) and of a network (learning curves, residuals, partial dependence)."""
+    from selenium.webdriver.common.by import By
+
+    from galton.data.datasets import load_dataset
+
+    frame = load_dataset("yacht")
+    target = "residuary_resistance"
+    linear = galton.LinearRegression().fit(frame, target)
+    linear.to_html(tmp_path / "linear.html")
+    network = galton.NeuralRegressor(hidden=(8,), max_epochs=60, progress=False)
+    network.fit(frame, target).to_html(tmp_path / "network.html", frame, target)
+    driver = _chromium(tmp_path)
+    try:
+        tables = ["title", "statistics", "coefficients", "tests", "anova", "influential"]
+        _check_page(driver, tmp_path / "linear.html", tmp_path, tables, images=2)
+        assert "Residuals vs fitted" in driver.find_element(By.ID, "fig-residual_panels").text
+        shown = ["title", "statistics", "fig-learning_curves", "fig-partial_dependence"]
+        _check_page(driver, tmp_path / "network.html", tmp_path, shown, images=3)
     finally:
         driver.quit()

@@ -41,6 +41,7 @@ from galton.cli.inputs import (
 from galton.cli.output import echo, emit_json, said_warnings
 from galton.data.dialect import ReadOptions
 from galton.errors import GaltonError
+from galton.report.parts import check_destination
 
 
 @app.command()
@@ -170,10 +171,19 @@ def fit(
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="First show each column's type and role.")
     ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the fit's page here: one self-contained HTML file with the table, "
+            "tests and diagnostic plots.",
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Fit a model and print its summary; save it with --out."""
+    """Fit a model and print its summary; save it with --out, show it with --report."""
+    if report is not None:
+        check_destination(report)
     if engine not in ("local", "dask"):
         raise GaltonError(f"--engine must be local or dask, got '{engine}'")
     if scheduler is not None and engine != "dask":
@@ -214,8 +224,23 @@ def fit(
     source.verbose = verbose and not as_json
     source.columns = columns
     with said_warnings():
-        _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
+        rows = _fit(estimator, source, stream, memory_limit, chunk_rows, checkpoint, resume, out)
+        if report is not None:
+            _write_page(estimator, report, rows, weights)
     report_fit(estimator, out, as_json, sign_key)
+    if report is not None and not as_json:
+        echo(f"report written to {report}")
+
+
+def _write_page(estimator: Any, path: Path, rows: tuple[Any, Any] | None, weights: Any) -> None:
+    """``--report``: the single-fit page; a least-squares fit in memory draws from the
+    rows it keeps, a network from the rows read (streamed fits: no rows, said there)."""
+    from galton.estimators import LinearRegression
+
+    if isinstance(estimator, LinearRegression) or rows is None:
+        estimator.to_html(path)
+    else:
+        estimator.to_html(path, rows[0], rows[1], weights)
 
 
 def _set_covariance(estimator: Any, text: str) -> None:
@@ -299,9 +324,10 @@ def _fit(
     checkpoint: Path | None,
     resume: Path | None,
     out: Path | None,
-) -> None:
+) -> tuple[Any, Any] | None:
     """The one fit entry point: on Dask, streamed in chunks (asked for, or data larger
-    than the memory limit, a directory or a glob pattern) or in memory."""
+    than the memory limit, a directory or a glob pattern) or in memory; returns the rows
+    read (features, target) of an in-memory fit."""
     from galton.data.chunks import chunk_rows_for, is_pattern, stream_bytes
     from galton.data.chunks import memory_limit as bytes_limit
     from galton.estimators import LinearRegression
@@ -340,9 +366,10 @@ def _fit(
                 read_options=source.options,
                 **weighted,
             )
-        return
+        return None
     X, y = _table(source)
     estimator.fit(X, y, **weighted, **_stops(estimator, checkpoint, resume, out))
+    return X, y
 
 
 def _table(source: _Source) -> tuple[Any, Any]:

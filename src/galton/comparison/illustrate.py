@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from galton.estimators import LinearRegression, NeuralRegressor
+from galton.estimators.inspection import numeric_features, permutation_importance
 from galton.metrics import regression_metrics
 
 if TYPE_CHECKING:  # a type only: Comparison.to_html imports this module
@@ -57,33 +58,6 @@ class Illustration:
     knockout_spreads: list[float] = field(default_factory=list)
 
 
-def numeric_features(X: pd.DataFrame) -> list[str]:
-    """Columns with more than two numeric values (those a curve can be drawn along)."""
-    return [
-        c
-        for c in X.columns
-        if pd.api.types.is_numeric_dtype(X[c])
-        and not pd.api.types.is_bool_dtype(X[c])
-        and X[c].nunique() > 2
-    ]
-
-
-def permutation_importance(
-    model: NeuralRegressor,
-    X: pd.DataFrame,
-    y: np.ndarray,
-    names: list[str],
-    rng: np.random.Generator,
-) -> dict[str, float]:
-    """How much the model's RMSE on ``X``, ``y`` grows when each column is shuffled."""
-    base = regression_metrics(y, model.predict(X))["rmse"]
-    out = {}
-    for name in names:
-        shuffled = X.assign(**{name: rng.permutation(X[name].to_numpy())})
-        out[name] = regression_metrics(y, model.predict(shuffled))["rmse"] - base
-    return out
-
-
 def _curves(
     cmp: Comparison,
     linear: LinearRegression,
@@ -110,7 +84,7 @@ def _curves(
         return
     if not numeric:
         return
-    importance = permutation_importance(network, held, y_held, numeric, rng)
+    importance = permutation_importance(network.predict, held, y_held, numeric, rng)
     top = sorted(numeric, key=lambda n: -importance[n])[:4]
     sample = X.sample(min(len(X), 300), random_state=cmp.seed)
     for name in top:

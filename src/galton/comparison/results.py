@@ -169,7 +169,8 @@ class Comparison:
         """Write the self-contained HTML report: ``galton.comparison.illustrate`` fits what
         the figures show, ``galton.report.html`` renders it (and imports no model)."""
         from galton.comparison.illustrate import illustrate
-        from galton.report.html import check_destination, write_report
+        from galton.report.html import write_report
+        from galton.report.parts import check_destination
 
         check_destination(path)  # before the work
         write_report(self, illustrate(self), path, plots_dir)

@@ -17,6 +17,7 @@ from galton.errors import (
     NotFittedError,
     ParameterError,
 )
+from galton.estimators.page import FitPage, prediction_page
 from galton.estimators.params import check as _check
 from galton.io import read_key, write_model_file
 from galton.metrics import regression_metrics
@@ -154,6 +155,39 @@ class _Estimator:
                 raise ModelFileError(f"{path}: refusing to save non-finite parameters ({name})")
         signing = None if key is None else read_key(key)
         write_model_file(path, {"kind": self._kind, **meta}, arrays, key=signing)
+
+    def to_html(
+        self,
+        path: str | Path | None = None,
+        X: Any = None,
+        y: Any = None,
+        sample_weight: Any = None,
+        plots_dir: str | Path | None = None,
+    ) -> str:
+        """The single-fit page: one self-contained HTML file with the model's table,
+        statistics, tests and diagnostic plots (``galton.estimators.page``).
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Write the page here (whole or not at all); it is returned either way.
+        X, y, sample_weight : optional
+            The rows the plots are drawn from: a least-squares fit in memory keeps its
+            own; networks and loaded models need them given (a table and its target
+            column's name, or arrays (n, k) and (n,)).
+        plots_dir : str or Path, optional
+            Also write each figure there as PNG.
+        """
+        from galton.report.fit_html import fit_page_html
+        from galton.report.parts import check_destination
+
+        self._require_fitted()
+        if path is not None:
+            check_destination(path)  # before the work
+        return fit_page_html(self._page(X, y, sample_weight), path, plots_dir)
+
+    def _page(self, X: Any, y: Any, sample_weight: Any) -> FitPage:
+        return prediction_page(self, X, y, f"{type(self).__name__}: {self.target_name_}")
 
     def to_dict(self) -> dict[str, Any]:
         """What the fitted model is and how well it fits, JSON-ready (``galton fit --json``

@@ -12,6 +12,7 @@ import pandas as pd
 from galton.data.preprocess import output_names
 from galton.errors import ParameterError
 from galton.estimators.base import _Estimator
+from galton.estimators.page import FitPage, linear_page
 from galton.exact import build_design
 from galton.exact.anova import anova_rows, nested_test, term_groups
 from galton.exact.diagnostics import (
@@ -46,6 +47,9 @@ class LinearInference(_Estimator):
 
     def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _page(self, X: Any, y: Any, sample_weight: Any) -> FitPage:
+        return linear_page(self, X, y, sample_weight)
 
     def to_dict(self) -> dict[str, Any]:
         """Coefficients with their standard errors, tests and intervals, and the fit's

@@ -27,6 +27,7 @@ from galton.estimators.fitting.memory import fit_in_memory
 from galton.estimators.fitting.recipe import loss_for
 from galton.estimators.fitting.stream import fit_streamed
 from galton.estimators.fitting.update import update_network
+from galton.estimators.page import FitPage, network_page
 from galton.estimators.results import NetworkResults
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES
 
@@ -512,6 +513,9 @@ class NeuralRegressor(_Estimator):
                 lines.append(f"{name:<24}{c:>17.9g}")
         lines.append("=" * 72)
         return "\n".join(lines)
+
+    def _page(self, X: Any, y: Any, sample_weight: Any) -> FitPage:
+        return network_page(self, X, y, seed=self.seed)
 
     def _model_name(self) -> str:
         return "neural" if self.net_.hidden else "neuron"

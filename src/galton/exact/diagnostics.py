@@ -195,3 +195,17 @@ def variance_inflation(X: np.ndarray, intercept: int | None) -> np.ndarray:
         ss_tot = float(np.sum((target - centre) ** 2))
         out[j] = ss_tot / ss_res if ss_res > 0 else math.inf
     return out
+
+
+def added_variable(X: np.ndarray, y: np.ndarray, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """The partial-regression (added-variable) plot of column ``j`` of the whitened design
+    ``X`` (n, k): the residuals (n,) of ``X[:, j]`` and of ``y`` each regressed on the other
+    columns. The least-squares slope through them is column ``j``'s coefficient
+    (Frisch-Waugh-Lovell)."""
+    others = np.delete(X, j, axis=1)
+    if others.shape[1] == 0:
+        return X[:, j].copy(), y.copy()
+    q, _ = np.linalg.qr(others)
+    both = np.column_stack([X[:, j], y])
+    resid = both - q @ (q.T @ both)
+    return resid[:, 0], resid[:, 1]

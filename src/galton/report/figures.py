@@ -27,6 +27,14 @@ def _ticks(**kwargs: Any) -> Any:
     return MaxNLocator(**kwargs)
 
 
+def _plain_numbers(minor: bool = False) -> Any:
+    """Tick labels as plain numbers (``0.01``), not mathtext (``10^{-2}``); minor ticks
+    unlabelled."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    return NullFormatter() if minor else FuncFormatter(lambda value, _: f"{value:g}")
+
+
 def render(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) -> bytes:
     """Run ``draw(fig)`` on a new figure and return it as PNG bytes."""
     plt = _pyplot()
@@ -155,6 +163,9 @@ def learning_curves(history: dict[str, list[float]]) -> bytes:
         if history.get("val_loss"):
             ax.plot(history["val_loss"], label="validation loss", color="tab:red")
         ax.set_yscale("log")
+        # plain tick labels: the page prints text as written, never as mathtext
+        ax.yaxis.set_major_formatter(_plain_numbers())
+        ax.yaxis.set_minor_formatter(_plain_numbers(minor=True))
         ax.set_xlabel("epoch (L-BFGS: iteration)")
         ax.set_ylabel("loss (standardised units)")
         ax.set_title("The network's learning curves")

@@ -7,57 +7,18 @@ cross-validation's out-of-fold predictions; it fits nothing and imports no model
 
 from __future__ import annotations
 
-import base64
 import html
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from galton.atomic import atomic_write
-from galton.errors import GaltonError
 from galton.report import figures
+from galton.report.parts import check_destination, fmt, png_tag, write_page
 
 if TYPE_CHECKING:  # types only: the report layer imports no comparison or model code
     from galton.comparison.illustrate import Illustration
     from galton.comparison.results import Comparison
-
-STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #222;
-       background: #f6f7f9; }
-main { max-width: 1000px; margin: 0 auto; padding: 24px; }
-h1 { font-size: 1.5rem; margin: 0 0 4px; } h2 { font-size: 1.15rem; margin-top: 32px; }
-.sub { color: #555; margin: 0 0 18px; }
-.verdict { border-radius: 10px; padding: 18px 22px; color: white; margin: 12px 0 8px; }
-.verdict.yay { background: #1f7a3f; } .verdict.nay { background: #5a6270; }
-.verdict .word { font-size: 2.2rem; font-weight: 800; letter-spacing: 0.05em; }
-.verdict p { font-size: 1.05rem; margin: 6px 0 0; line-height: 1.45; }
-table { border-collapse: collapse; background: white; font-size: 0.9rem; width: 100%; }
-th, td { padding: 6px 10px; border-bottom: 1px solid #e3e5e8; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-th { background: #eceef1; }
-figure { background: white; margin: 14px 0; padding: 10px; border-radius: 8px; }
-figure img { max-width: 100%; height: auto; display: block; margin: 0 auto; }
-figcaption { color: #555; font-size: 0.9rem; margin-top: 6px; }
-.notes li { color: #555; }
-table.roles td { text-align: left; }
-"""
-
-
-def _png_tag(name: str, png: bytes, caption: str, plots_dir: Path | None) -> str:
-    if plots_dir is not None:
-        (plots_dir / f"{name}.png").write_bytes(png)
-    data = base64.b64encode(png).decode("ascii")
-    return (
-        f'<figure id="fig-{name}"><img alt="{html.escape(caption)}" '
-        f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption>'
-        "</figure>"
-    )
-
-
-def _fmt(value: float, digits: int = 4) -> str:
-    return "n/a" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
 
 
 def _metrics_table(cmp: Comparison) -> str:
@@ -66,8 +27,8 @@ def _metrics_table(cmp: Comparison) -> str:
         cells = [html.escape(s.label)]
         for metric in ("rmse", "mae", "r2"):
             mean, se = s.mean_se(metric)
-            cells.append(f"{_fmt(mean)} ± {_fmt(se, 2)}")
-        cells += [_fmt(s.fit_seconds.mean(), 3), _fmt(s.predict_seconds.mean(), 2)]
+            cells.append(f"{fmt(mean)} ± {fmt(se, 2)}")
+        cells += [fmt(s.fit_seconds.mean(), 3), fmt(s.predict_seconds.mean(), 2)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(
         f"<th>{h}</th>" for h in ("model", "RMSE", "MAE", "R²", "fit (s)", "predict (s)")
@@ -106,7 +67,7 @@ def _coefficient_table(model: Any) -> str:
         ]
         rows.append(
             f"<tr><td>{html.escape(name)}</td>"
-            + "".join(f"<td>{_fmt(c)}</td>" for c in cells)
+            + "".join(f"<td>{fmt(c)}</td>" for c in cells)
             + "</tr>"
         )
     return f'<table id="coefficients"><tr>{head}</tr>{"".join(rows)}</table>'
@@ -120,7 +81,7 @@ def _curves(cmp: Comparison, shown: Illustration, plots_dir: Path | None) -> str
             "The data with the regression line and the network's curve (both fitted on 80% "
             "of the rows)"
         )
-        return _png_tag("fit", png, caption, plots_dir)
+        return png_tag("fit", png, caption, plots_dir)
     if not shown.curves:
         return ""
     png = figures.partial_dependence(shown.curves, cmp.target)
@@ -128,7 +89,7 @@ def _curves(cmp: Comparison, shown: Illustration, plots_dir: Path | None) -> str
         "Partial dependence: the mean prediction as one feature varies, for the features "
         "the network relies on most"
     )
-    return _png_tag("partial_dependence", png, caption, plots_dir)
+    return png_tag("partial_dependence", png, caption, plots_dir)
 
 
 def _fault_tolerance(shown: Illustration, plots_dir: Path | None) -> tuple[str, str]:
@@ -146,23 +107,16 @@ def _fault_tolerance(shown: Illustration, plots_dir: Path | None) -> tuple[str, 
     )
     worse = [f for f, m in zip(fractions, knocked, strict=True) if m > linear_rmse]
     text = (
-        f"Intact, the network's held-out RMSE is {_fmt(knocked[0])} (linear regression: "
-        f"{_fmt(linear_rmse)}). With 10%, 25% and 50% of its hidden units zeroed it is "
-        f"{', '.join(_fmt(m) for m in knocked[1:])}: it still gives output, "
+        f"Intact, the network's held-out RMSE is {fmt(knocked[0])} (linear regression: "
+        f"{fmt(linear_rmse)}). With 10%, 25% and 50% of its hidden units zeroed it is "
+        f"{', '.join(fmt(m) for m in knocked[1:])}: it still gives output, "
         + (
             f"but from {worse[0]:.0%} knocked out it is worse than the linear model."
             if worse
             else "and stays better than the linear model throughout."
         )
     )
-    return _png_tag("fault_tolerance", png, caption, plots_dir), text
-
-
-def check_destination(path: str | Path) -> None:
-    """Refuse a report path whose directory does not exist (before any work is done)."""
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise GaltonError(f"{path}: directory {path.parent} does not exist")
+    return png_tag("fault_tolerance", png, caption, plots_dir), text
 
 
 def _verdict_html(cmp: Comparison, hidden: tuple[int, ...]) -> str:
@@ -183,11 +137,11 @@ cross-validation ({html.escape(cmp.scheme)}) ×
 </section>
 <h2>Cross-validated scores (mean ± standard error over folds)</h2>
 {_metrics_table(cmp)}
-<p>Network versus {cmp.scores[cmp.baseline].label}: training {_fmt(cmp.fit_ratio, 3)}× the
-time, predicting {_fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp;
-Bengio 2003) on the relative RMSE reductions: t = {_fmt(t.t)} on {t.df} df,
-p = {_fmt(t.p, 3)}. Ramsey's RESET test of the linear fit: F = {_fmt(reset["F"])},
-p = {_fmt(reset["p"], 3)}.</p>
+<p>Network versus {cmp.scores[cmp.baseline].label}: training {fmt(cmp.fit_ratio, 3)}× the
+time, predicting {fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp;
+Bengio 2003) on the relative RMSE reductions: t = {fmt(t.t)} on {t.df} df,
+p = {fmt(t.p, 3)}. Ramsey's RESET test of the linear fit: F = {fmt(reset["F"])},
+p = {fmt(reset["p"], 3)}.</p>
 {f'<ul class="notes">{notes}</ul>' if notes else ""}"""
 
 
@@ -205,7 +159,7 @@ def _figures_html(cmp: Comparison, shown: Illustration, out_dir: Path | None) ->
     return "\n".join(
         [
             "<h2>Per-fold paired differences</h2>",
-            _png_tag(
+            png_tag(
                 "fold_differences",
                 folds,
                 "Each fold's relative RMSE reduction by the network (above zero: the network "
@@ -215,19 +169,19 @@ def _figures_html(cmp: Comparison, shown: Illustration, out_dir: Path | None) ->
             ),
             "<h2>What the models learned</h2>",
             _curves(cmp, shown, out_dir),
-            _png_tag(
+            png_tag(
                 "predicted_vs_actual",
                 figures.predicted_vs_actual(y, oof),
                 "Out-of-fold predictions against the truth (first repeat)",
                 out_dir,
             ),
-            _png_tag(
+            png_tag(
                 "residuals",
                 figures.residuals(y, oof),
                 "Out-of-fold residuals against predictions (first repeat)",
                 out_dir,
             ),
-            _png_tag(
+            png_tag(
                 "learning_curves",
                 figures.learning_curves(shown.history),
                 "The network's loss per epoch, from its random start",
@@ -263,13 +217,5 @@ def write_report(
 <p id="fault-text">{html.escape(fault_text)}</p>
 {fault}
 </main>"""
-    page = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>galton compare: {html.escape(cmp.verdict)} for {html.escape(cmp.target)}</title>"
-        f"<style>{STYLE}</style></head><body>{body}</body></html>\n"
-    )
-
-    def write(tmp: str) -> None:
-        Path(tmp).write_text(page, encoding="utf-8")
-
-    atomic_write(path, write)
+    title = f"galton compare: {cmp.verdict} for {cmp.target}"
+    write_page(path, title, body)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from galton.atomic import atomic_write
-from galton.examples import ExampleResult
+
+if TYPE_CHECKING:  # a type only: the report imports no model code
+    from galton.examples import ExampleResult
 
 
 def plot_examples(results: list[ExampleResult], path: str | Path) -> None:
