@@ -27,11 +27,12 @@ def data():
     "model",
     [
         galton.LinearRegression(degree=2, missing="median"),
+        galton.LinearRegression(degree=2, interactions=True, missing="median"),
         galton.NeuralRegressor(hidden=(16, 8), activation="silu", missing="mean", seed=0),
         galton.NeuralRegressor(hidden=(8,), activation="tanh", missing="mean", seed=1),
         galton.NeuralRegressor(hidden=(8,), ensemble=3, max_epochs=100, missing="mean"),
     ],
-    ids=["linear", "mlp-silu", "mlp-tanh", "gaussian-ensemble"],
+    ids=["linear", "linear-interactions", "mlp-silu", "mlp-tanh", "gaussian-ensemble"],
 )
 def test_onnx_matches_galton_on_held_out_rows(data, model, tmp_path: Path) -> None:
     train, test = data

@@ -11,7 +11,6 @@ already holds.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,140 +21,24 @@ from galton.data.preprocess import output_names
 from galton.data.roles import DATE_FORMATS, DATE_PARTS
 from galton.errors import ModelFileError
 from galton.exact.robust import COV_TYPES
+from galton.schema_checks import (
+    Check,
+    Invalid,
+    either,
+    fail,
+    flag,
+    integer,
+    items,
+    mapping,
+    number,
+    optional,
+    pair,
+    plain,
+    record,
+    text,
+    triple,
+)
 from galton.spec import ACTIVATIONS, LOSSES, OPTIMIZERS, SCHEDULES, NetworkSpec, TrainConfig
-
-Check = Callable[[Any, str], None]
-MAX_TEXT = 10_000
-MAX_ITEMS = 1_000_000
-
-
-class _Invalid(Exception):
-    """A field that is not what the schema says; turned into one ModelFileError line."""
-
-
-def _fail(where: str, expected: str, value: Any) -> None:
-    shown = repr(value)
-    shown = shown if len(shown) <= 40 else shown[:37] + "..."
-    raise _Invalid(f"field '{where}' must be {expected}, not {shown}")
-
-
-def text(choices: tuple[str, ...] | None = None, max_len: int = MAX_TEXT) -> Check:
-    def check(value: Any, where: str) -> None:
-        if not isinstance(value, str) or len(value) > max_len:
-            _fail(where, f"a string of at most {max_len} characters", value)
-        if choices is not None and value not in choices:
-            _fail(where, f"one of {', '.join(choices)}", value)
-
-    return check
-
-
-def integer(low: int = 0, high: int = 2**53) -> Check:
-    def check(value: Any, where: str) -> None:
-        if type(value) is not int or not low <= value <= high:
-            _fail(where, f"an integer in [{low}, {high}]", value)
-
-    return check
-
-
-def number(low: float = -math.inf, high: float = math.inf, finite: bool = True) -> Check:
-    def check(value: Any, where: str) -> None:
-        ok = type(value) in (int, float) and (
-            (math.isfinite(value) and low <= value <= high)
-            or (not finite and not math.isfinite(value))
-        )
-        if not ok:
-            _fail(where, f"a {'finite ' if finite else ''}number in [{low}, {high}]", value)
-
-    return check
-
-
-def flag(value: Any, where: str) -> None:
-    if type(value) is not bool:
-        _fail(where, "true or false", value)
-
-
-def optional(inner: Check) -> Check:
-    def check(value: Any, where: str) -> None:
-        if value is not None:
-            inner(value, where)
-
-    return check
-
-
-def either(*options: Check) -> Check:
-    def check(value: Any, where: str) -> None:
-        for option in options:
-            try:
-                option(value, where)
-                return
-            except _Invalid:
-                continue
-        _fail(where, "a value of an allowed type", value)
-
-    return check
-
-
-def items(inner: Check, max_len: int = MAX_ITEMS, min_len: int = 0) -> Check:
-    def check(value: Any, where: str) -> None:
-        if not isinstance(value, list) or not min_len <= len(value) <= max_len:
-            _fail(where, f"a list of {min_len} to {max_len} items", value)
-        for i, item in enumerate(value):
-            inner(item, f"{where}[{i}]")
-
-    return check
-
-
-def pair(first: Check, second: Check) -> Check:
-    def check(value: Any, where: str) -> None:
-        if not isinstance(value, list) or len(value) != 2:
-            _fail(where, "a list of two items", value)
-        first(value[0], f"{where}[0]")
-        second(value[1], f"{where}[1]")
-
-    return check
-
-
-def record(required: dict[str, Check], optional_keys: dict[str, Check] | None = None) -> Check:
-    """An object with exactly these keys (those in ``optional_keys`` may be absent)."""
-    extra = optional_keys or {}
-
-    def check(value: Any, where: str) -> None:
-        if not isinstance(value, dict):
-            _fail(where, "an object", value)
-        for key, inner in required.items():
-            if key not in value:
-                raise _Invalid(f"field '{where}.{key}' is missing")
-            inner(value[key], f"{where}.{key}")
-        for key, item in value.items():
-            if key in required:
-                continue
-            if key not in extra:
-                raise _Invalid(f"field '{where}' has an unknown key {str(key)[:40]!r}")
-            extra[key](item, f"{where}.{key}")
-
-    return check
-
-
-def mapping(inner: Check, max_len: int = MAX_ITEMS) -> Check:
-    def check(value: Any, where: str) -> None:
-        if not isinstance(value, dict) or len(value) > max_len:
-            _fail(where, "an object", value)
-        for key, item in value.items():
-            text()(key, f"{where} key")
-            inner(item, f"{where}.{key}")
-
-    return check
-
-
-def plain(value: Any, where: str) -> None:
-    """Any JSON value (its depth is already bounded by the reader)."""
-    if isinstance(value, dict):
-        mapping(plain)(value, where)
-    elif isinstance(value, list):
-        items(plain)(value, where)
-    elif value is not None and type(value) not in (bool, int, float, str):
-        _fail(where, "a JSON value", value)
-
 
 _SPLINE = {
     "lower_bound": number(),
@@ -179,11 +62,11 @@ TRANSFORM_STATES = {
 def _transform_states(value: Any, where: str) -> None:
     """Each stored transform state is exactly what its transform keeps at fit time."""
     if not isinstance(value, dict) or len(value) > 1000:
-        _fail(where, "an object", value)
+        fail(where, "an object", value)
     for term, state in value.items():
         name = str(term).split("(", 1)[0].strip()
         if name not in TRANSFORM_STATES:
-            raise _Invalid(f"field '{where}' names no stateful transform: {str(term)[:40]!r}")
+            raise Invalid(f"field '{where}' names no stateful transform: {str(term)[:40]!r}")
         TRANSFORM_STATES[name](state, f"{where}.{str(term)[:40]}")
 
 
@@ -248,10 +131,12 @@ COMMON = {
     "fit_seconds": number(low=0),
     "formula": optional(FORMULA),
 }
+#: An interaction term: ``[column, power, [[column, power], ...]]``.
+INTERACTION = triple(COUNT, integer(1, 30), items(pair(COUNT, integer(1, 30)), max_len=30))
 LINEAR = record(
     {
         **COMMON,
-        "terms": items(pair(optional(COUNT), integer(0, 30))),
+        "terms": items(either(pair(optional(COUNT), integer(0, 30)), INTERACTION)),
         "solution": record(
             {
                 "y_scale": POSITIVE,
@@ -394,9 +279,9 @@ def validate_model(path: Path | str, meta: dict[str, Any], arrays: dict[str, np.
             RIDGE(meta, "model")
             _check_ridge(meta, arrays)
         else:
-            _fail("model.kind", "'linear', 'ridge' or 'neural'", kind)
+            fail("model.kind", "'linear', 'ridge' or 'neural'", kind)
         _check_columns(meta)
-    except _Invalid as exc:
+    except Invalid as exc:
         raise ModelFileError(f"{path}: invalid model file: {exc}") from None
 
 
@@ -410,10 +295,10 @@ def _array(
     """``arrays[name]``, checked for presence, shape, dtype kind and finiteness; ``gaps``
     (bool) marks entries allowed to be NaN (estimates of aliased terms)."""
     if name not in arrays:
-        raise _Invalid(f"array '{name}' is missing")
+        raise Invalid(f"array '{name}' is missing")
     arr = arrays[name]
     if arr.dtype.name not in dtypes or arr.shape != shape:
-        raise _Invalid(
+        raise Invalid(
             f"array '{name}' must have shape {shape} and dtype {' or '.join(dtypes)}, "
             f"not {arr.shape} {arr.dtype}"
         )
@@ -422,61 +307,65 @@ def _array(
         if gaps is not None:
             bad &= ~(gaps & np.isnan(arr))
         if bad.any():
-            raise _Invalid(f"array '{name}' has non-finite values")
+            raise Invalid(f"array '{name}' has non-finite values")
     return arr
 
 
 def _no_other_arrays(arrays: dict[str, np.ndarray], expected: set[str]) -> None:
     stray = sorted(set(arrays) - expected)
     if stray:
-        raise _Invalid(f"unexpected array '{stray[0][:40]}'")
+        raise Invalid(f"unexpected array '{stray[0][:40]}'")
 
 
 def _check_columns(meta: dict[str, Any]) -> None:
     """Names, the preprocessor's columns and the formula's design agree."""
     columns = meta["preprocessor"]["columns"]
     if meta["feature_names_in"] != [c["name"] for c in columns]:
-        raise _Invalid("field 'feature_names_in' does not match the preprocessor's columns")
+        raise Invalid("field 'feature_names_in' does not match the preprocessor's columns")
     for c in columns:
         if c["kind"] == "categorical" and not c.get("categories"):
-            raise _Invalid(f"categorical column '{c['name'][:40]}' has no categories")
+            raise Invalid(f"categorical column '{c['name'][:40]}' has no categories")
         if c["kind"] != "categorical" and ("categories" in c or isinstance(c.get("fill"), str)):
-            raise _Invalid(f"column '{c['name'][:40]}' has categories but is {c['kind']}")
+            raise Invalid(f"column '{c['name'][:40]}' has categories but is {c['kind']}")
         if c["kind"] == "categorical" and c["categories"] != sorted(set(c["categories"])):
-            raise _Invalid(f"categories of '{c['name'][:40]}' are not sorted and distinct")
+            raise Invalid(f"categories of '{c['name'][:40]}' are not sorted and distinct")
         if (c["kind"] == "date") != ("format" in c and "parts" in c) or (
             "unit" in c and c["kind"] != "numeric"
         ):
-            raise _Invalid(f"column '{c['name'][:40]}' has fields its kind {c['kind']} lacks")
+            raise Invalid(f"column '{c['name'][:40]}' has fields its kind {c['kind']} lacks")
     names = [name for c in columns for name in output_names(c)]
     if meta["feature_names"] != names:
-        raise _Invalid("field 'feature_names' does not match the preprocessor's columns")
+        raise Invalid("field 'feature_names' does not match the preprocessor's columns")
     formula = meta["formula"]
     if formula is not None and meta["format_version"] >= 2:
         stateful = [k for k in formula["state"] if k.split("(", 1)[0] in TRANSFORM_STATES]
         if len(formula.get("transform_state", {})) != len(stateful):
-            raise _Invalid("field 'formula.transform_state' lacks a transform's fitted state")
+            raise Invalid("field 'formula.transform_state' lacks a transform's fitted state")
     if (formula is None) != (meta["params"].get("formula") is None):
-        raise _Invalid("fields 'formula' and 'params.formula' disagree")
+        raise Invalid("fields 'formula' and 'params.formula' disagree")
     if formula is not None and formula["columns"] != meta["feature_names_in"]:
-        raise _Invalid("field 'formula.columns' does not match 'feature_names_in'")
+        raise Invalid("field 'formula.columns' does not match 'feature_names_in'")
 
 
 def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     p = len(meta["terms"])
     width = len(meta["feature_names"])
-    for column, power in meta["terms"]:
-        if (column is None) != (power == 0) or (column is not None and column >= width):
-            raise _Invalid(f"term [{column}, {power}] names no column of the model")
+    for term in meta["terms"]:
+        column, power = term[0], term[1]
+        others = [c for c, _ in term[2]] if len(term) > 2 else []
+        if (column is None) != (power == 0) or any(
+            c >= width for c in [column, *others] if c is not None
+        ):
+            raise Invalid(f"term {term} names no column of the model")
     aliased = _array(arrays, "aliased", (p,), ("uint8", "bool")).astype(bool)
     if arrays["aliased"].max(initial=0) > 1:
-        raise _Invalid("array 'aliased' must hold 0 or 1")
+        raise Invalid("array 'aliased' must hold 0 or 1")
     _array(arrays, "coef", (p,), gaps=aliased)
     _array(arrays, "cov_scaled", (p, p), gaps=aliased[:, None] | aliased[None, :])
     if not (_array(arrays, "col_scale", (p,)) > 0).all():
-        raise _Invalid("array 'col_scale' must be positive")
+        raise Invalid("array 'col_scale' must be positive")
     if meta["solution"]["rank"] > p:
-        raise _Invalid("field 'solution.rank' exceeds the number of terms")
+        raise Invalid("field 'solution.rank' exceeds the number of terms")
     expected = {"coef", "cov_scaled", "col_scale", "aliased"}
     if meta.get("qr_summary") is not None:
         _array(arrays, "qr_r", (p + 1, p + 1))
@@ -492,7 +381,7 @@ def _check_ridge(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     for name in ("coef", "x_mean", "x_scale"):
         _array(arrays, name, (d,))
     if not (arrays["x_scale"] > 0).all():
-        raise _Invalid("array 'x_scale' must be positive")
+        raise Invalid("array 'x_scale' must be positive")
     m = arrays["alphas"].shape[0] if "alphas" in arrays else 0
     _array(arrays, "alphas", (m,))
     for name in ("loo_mse", "gcv"):  # NaN: a penalty whose leave-one-out error is infinite
@@ -504,7 +393,7 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     net = meta["network"]
     n_in = net["n_inputs"]
     if n_in != len(meta["feature_names"]):
-        raise _Invalid("field 'network.n_inputs' does not match the model's features")
+        raise Invalid("field 'network.n_inputs' does not match the model's features")
     gaussian = meta["train_config"].get("loss") == "gaussian"
     spec = NetworkSpec(n_in, tuple(net["hidden"]), net["activation"], 2 if gaussian else 1)
     shapes = spec.param_shapes()
@@ -519,12 +408,12 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
         members += 1
     _array(arrays, "x_mean", (n_in,))
     if not (_array(arrays, "x_scale", (n_in,)) > 0).all():
-        raise _Invalid("array 'x_scale' must be positive")
+        raise Invalid("array 'x_scale' must be positive")
     scores = "calibration_scores" if "calibration_scores" in arrays else "calibration_residuals"
     if scores not in arrays or arrays[scores].ndim != 1:
-        raise _Invalid("array 'calibration_scores' is missing or not one-dimensional")
+        raise Invalid("array 'calibration_scores' is missing or not one-dimensional")
     if (_array(arrays, scores, arrays[scores].shape) < 0).any():
-        raise _Invalid(f"array '{scores}' must not be negative")
+        raise Invalid(f"array '{scores}' must not be negative")
     expected.add(scores)
     if "replay_X" in arrays or "replay_y" in arrays:
         rows = arrays["replay_y"].shape[0] if "replay_y" in arrays else -1
@@ -534,7 +423,7 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     _no_other_arrays(arrays, expected)
     histories = meta.get("member_histories")
     if histories is not None and len(histories) != members:
-        raise _Invalid("field 'member_histories' does not have one curve per member")
+        raise Invalid("field 'member_histories' does not have one curve per member")
 
 
 CHECKPOINT = record(
@@ -574,7 +463,7 @@ def validate_checkpoint(
         CHECKPOINT(meta, "checkpoint")
         counts = meta["counts"]
         if shapes is not None and counts["params"] != len(shapes):
-            raise _Invalid("its parameters are not those of this network")
+            raise Invalid("its parameters are not those of this network")
         total = sum(int(np.prod(s)) for s in shapes or [])
         for key in ("params", "best_params"):
             for i in range(counts[key]):
@@ -585,10 +474,10 @@ def validate_checkpoint(
         for name, arr in arrays.items():
             if name.startswith("opt_"):
                 if arr.dtype.kind not in "fiu" or (shapes is not None and arr.size > 2 * total + 8):
-                    raise _Invalid(f"optimizer array '{name[:40]}' does not fit this network")
+                    raise Invalid(f"optimizer array '{name[:40]}' does not fit this network")
                 if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-                    raise _Invalid(f"optimizer array '{name[:40]}' has non-finite values")
+                    raise Invalid(f"optimizer array '{name[:40]}' has non-finite values")
             elif not name.startswith(("params_", "best_params_")):
-                raise _Invalid(f"unexpected array '{name[:40]}'")
-    except _Invalid as exc:
+                raise Invalid(f"unexpected array '{name[:40]}'")
+    except Invalid as exc:
         raise ModelFileError(f"{path}: invalid checkpoint: {exc}") from None

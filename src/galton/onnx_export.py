@@ -84,10 +84,14 @@ def _linear(g: _Graph, model: Any, X: str) -> str:
     for term in model.terms_:
         if term.column is None:
             continue
-        bounds = [g.const(np.array([term.column])), g.const(np.array([term.column + 1]))]
-        col = g.op("Slice", [X, *bounds, g.const(np.array([1]))])
-        power = g.const(np.array(float(term.power)))
-        terms.append(g.op("Pow", [col, power]) if term.power > 1 else col)
+        value: str | None = None
+        for column, power in term.factors:  # an interaction: the product of its factors
+            bounds = [g.const(np.array([column])), g.const(np.array([column + 1]))]
+            col = g.op("Slice", [X, *bounds, g.const(np.array([1]))])
+            factor = g.op("Pow", [col, g.const(np.array(float(power)))]) if power > 1 else col
+            value = factor if value is None else g.op("Mul", [value, factor])
+        if value is not None:
+            terms.append(value)
     pairs = list(zip(coef, model.terms_, strict=True))
     weights = np.array([c for c, t in pairs if t.column is not None])
     intercept = sum(c for c, t in pairs if t.column is None)

@@ -80,6 +80,13 @@ def fit(
     degree: Annotated[
         int, typer.Option(help="Polynomial degree for --model linear (raw powers).")
     ] = 1,
+    interactions: Annotated[
+        bool,
+        typer.Option(
+            "--interactions",
+            help="With --degree: also every product of features up to that total power.",
+        ),
+    ] = False,
     no_intercept: Annotated[
         bool, typer.Option("--no-intercept", help="Fit without an intercept.")
     ] = False,
@@ -209,6 +216,7 @@ def fit(
         "progress": False if quiet or as_json else None,
         "fit_intercept": not no_intercept,
         "degree": degree,
+        "interactions": interactions,
     }
     missing = missing_policy(drop_missing, impute)
     columns = {"max_levels": max_levels, "group_rare": group_rare}
@@ -285,9 +293,15 @@ def _estimator(
         return RidgeRegression(fit_intercept=settings["fit_intercept"], **common)
     if model == "linear":
         return LinearRegression(
-            fit_intercept=settings["fit_intercept"], degree=settings["degree"], **common
+            fit_intercept=settings["fit_intercept"],
+            degree=settings["degree"],
+            interactions=settings["interactions"],
+            **common,
         )
-    neural = {k: v for k, v in settings.items() if k not in ("fit_intercept", "degree")}
+    if settings["interactions"]:
+        raise GaltonError("--interactions applies to --model linear (with --degree)")
+    linear_only = ("fit_intercept", "degree", "interactions")
+    neural = {k: v for k, v in settings.items() if k not in linear_only}
     neural["hidden"] = () if model == "neuron" else parse_hidden(settings["hidden"])
     neural["weight_decay"] = parse_weight_decay(settings["weight_decay"])
     return NeuralRegressor(**neural, **common)

@@ -247,6 +247,11 @@ class Preprocessor:
             flags += [info["kind"] in ("numeric", "date")] + [False] * (count - 1)
         return flags
 
+    @property
+    def sources_(self) -> list[int]:
+        """The input column (its position) each output column comes from."""
+        return [k for k, info in enumerate(self.columns_) for _ in output_names(info)]
+
     def transform(self, X: pd.DataFrame, source: str = "data", first_row: int = 0) -> np.ndarray:
         """The float64 matrix of shape (n, len(feature_names_)); ``first_row`` rows came
         before ``X`` (a chunk of a stream), so error messages give the row in the file."""

@@ -47,6 +47,7 @@ STREAM_CONDITION_WARNING = 1e6
 #: depend on each other, and the covariance, checked apart).
 RULES = {
     "fit_intercept": rules.BOOL,
+    "interactions": rules.BOOL,
     "degree": rules.Rule(
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 30,
         "an int in [1, 30]",
@@ -94,6 +95,9 @@ class LinearRegression(LinearInference):
     degree : int
         Raw-power polynomial degree in every numeric feature (1: a plain linear model).
         Powers are formed exactly by the extended-precision solver.
+    interactions : bool
+        With ``degree``: also every product of features up to that total power (``a:b``,
+        ``a^2:b``; a text column's indicators times the others, never times each other).
     solver : {"auto", "cholesky", "qr", "extended"}
         ``auto`` measures the condition number: for large well-conditioned problems the
         normal equations (Gram matrix in row chunks, Cholesky, one corrected semi-normal
@@ -186,9 +190,11 @@ class LinearRegression(LinearInference):
         group_rare: bool = False,
         cov_type: str = "nonrobust",
         cov_kwds: dict[str, Any] | None = None,
+        interactions: bool = False,
     ) -> None:
         self.fit_intercept = fit_intercept
         self.degree = degree
+        self.interactions = interactions
         self.solver = solver
         self.rank_tol = rank_tol
         self.missing = missing
@@ -207,6 +213,11 @@ class LinearRegression(LinearInference):
         _check_engine(name, self.engine, self.scheduler)
         rules.validate(name, self.get_params(), rules.COLUMN_RULES)
         check_cov(name, self.cov_type, self.cov_kwds, self.engine)
+        if self.interactions and (self.degree < 2 or self.formula is not None):
+            raise ParameterError(
+                f"{name}: interactions=True needs degree >= 2 and no formula (a formula "
+                "writes its own: a:b, a*b)"
+            )
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> LinearRegression:
         """Fit by least squares (weighted with ``sample_weight``).
@@ -229,7 +240,7 @@ class LinearRegression(LinearInference):
         plain = schema.plain_arrays(X, y, sample_weight) if self.solver != "extended" else None
         if plain is not None:  # large numeric arrays: the fast path, never copying X
             X_arr, y_arr, w = plain
-            self.terms_ = polynomial_terms(X_arr.shape[1], self.degree, self.fit_intercept)
+            self.terms_ = self._terms(X_arr.shape[1], self.fit_intercept, typed=False)
             solution = solve_by_normal_equations(
                 X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol
             )
@@ -238,9 +249,7 @@ class LinearRegression(LinearInference):
             X_arr, y_arr, w = schema.training_data(X, y, sample_weight)
             rows = schema.rows_used_
             intercept = self.fit_intercept if self.formula_ is None else self.formula_.intercept_
-            self.terms_ = polynomial_terms(
-                X_arr.shape[1], self.degree, intercept, self.preprocessor_.powered_
-            )
+            self.terms_ = self._terms(X_arr.shape[1], intercept)
             solution = solve_least_squares(X_arr, y_arr, self.terms_, w, self.solver, self.rank_tol)
         self.n_samples_ = int(len(y_arr))
         log_w = float(np.sum(np.log(w))) if w is not None else 0.0
@@ -261,6 +270,19 @@ class LinearRegression(LinearInference):
             design = build_design(X_arr, self.terms_)
             self.results_.set_robust(design, y_arr, w, self.cov_type, options)
         return self
+
+    def _terms(self, width: int, intercept: bool, typed: bool = True) -> list[Term]:
+        """The design's terms over ``width`` inputs: powers, and products when asked
+        (``typed``: the inputs' kinds are known, so indicators are not powered)."""
+        pre = self.preprocessor_ if typed else None
+        return polynomial_terms(
+            width,
+            self.degree,
+            intercept,
+            None if pre is None else pre.powered_,
+            self.interactions,
+            None if pre is None else pre.sources_,
+        )
 
     def _cluster_groups(self, X: Any) -> tuple[Any, np.ndarray | None]:
         """``X`` without its cluster column (``cov_kwds={"groups": name}``) and the
@@ -406,9 +428,7 @@ class LinearRegression(LinearInference):
             source, target, sample_weight, chunk_rows, features, read_options
         ):
             if summary is None:
-                self.terms_ = polynomial_terms(
-                    X_arr.shape[1], self.degree, self.fit_intercept, self.preprocessor_.powered_
-                )
+                self.terms_ = self._terms(X_arr.shape[1], self.fit_intercept)
                 summary = QRSummary.empty(len(self.terms_))
             summary = summary.add_rows(build_design(X_arr, self.terms_), y_arr, w)
         if summary is None or summary.nobs < 2:
@@ -426,12 +446,7 @@ class LinearRegression(LinearInference):
             frame = distributed.dask_frame(source)
             head = distributed.first_partition(frame)
             plan = self._new_schema().partition_plan(head, target, weight)
-            self.terms_ = polynomial_terms(
-                len(self.feature_names_),
-                self.degree,
-                self.fit_intercept,
-                self.preprocessor_.powered_,
-            )
+            self.terms_ = self._terms(len(self.feature_names_), self.fit_intercept)
             summary, rows_read = distributed.least_squares_summary(client, frame, plan, self.terms_)
             self.distributed_ = distributed.fit_record(
                 client, source, frame, rows_read, summary.nobs
@@ -552,14 +567,14 @@ class LinearRegression(LinearInference):
         if self._diagnostics_if_known() is not None and self.results_.anova is None and cheap:
             self.anova()
         fitted, arrays = results_state(self.results_, getattr(self, "qr_summary_", None))
-        terms = [[t.column, t.power] for t in self.terms_]
+        terms = [t.to_list() for t in self.terms_]
         return {**self._common_state(), "terms": terms, **fitted}, arrays
 
     @classmethod
     def _from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> LinearRegression:
         model = cls(**meta["params"])
         model._restore_fit_record(meta)
-        model.terms_ = [Term(c, p) for c, p in meta["terms"]]
+        model.terms_ = [Term.from_list(entry) for entry in meta["terms"]]
         model._set_results(solution_of(meta, arrays), meta["log_weights_sum"])
         model.qr_summary_ = restore_extras(model.results_, meta, arrays)
         model._training = None

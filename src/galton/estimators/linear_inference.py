@@ -229,7 +229,7 @@ class LinearInference(_Estimator):
         for term in self.terms_:
             if term.column is None:
                 names.append("const")
-            elif term.power > 1:
+            elif term.power > 1 or term.others:
                 names.append(term.name(schema.feature_names_))
             else:
                 feature = schema.feature_names_[term.column]

@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from itertools import combinations_with_replacement
+from typing import Any
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class Term:
-    """One design column: ``X[:, column] ** power``, or the intercept when ``column`` is None."""
+    """One design column: ``X[:, column] ** power`` times ``X[:, c] ** q`` for each
+    ``(c, q)`` of ``others`` (an interaction), or the intercept when ``column`` is None."""
 
     column: int | None
     power: int = 1
+    others: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def factors(self) -> tuple[tuple[int, int], ...]:
+        """The ``(column, power)`` pairs multiplied (none for the intercept)."""
+        return () if self.column is None else ((self.column, self.power), *self.others)
+
+    @property
+    def degree(self) -> int:
+        """The total power (0 for the intercept)."""
+        return sum(power for _, power in self.factors)
 
     def name(self, feature_names: list[str]) -> str:
-        """Readable name: ``const``, ``x`` or ``x^3``."""
+        """Readable name: ``const``, ``x``, ``x^3`` or, for an interaction, ``x:z^2``."""
         if self.column is None:
             return "const"
-        base = feature_names[self.column]
-        return base if self.power == 1 else f"{base}^{self.power}"
+        return ":".join(
+            feature_names[c] if q == 1 else f"{feature_names[c]}^{q}" for c, q in self.factors
+        )
+
+    def to_list(self) -> list[Any]:
+        """The model file's form: ``[column, power]``, with the other factors third."""
+        head: list[Any] = [self.column, self.power]
+        return head + [[list(f) for f in self.others]] if self.others else head
+
+    @classmethod
+    def from_list(cls, entry: list[Any]) -> Term:
+        others = tuple((int(c), int(q)) for c, q in entry[2]) if len(entry) > 2 else ()
+        return cls(entry[0], entry[1], others)
 
 
 def polynomial_terms(
-    n_features: int, degree: int, fit_intercept: bool, powered: list[bool] | None = None
+    n_features: int,
+    degree: int,
+    fit_intercept: bool,
+    powered: list[bool] | None = None,
+    interactions: bool = False,
+    sources: list[int] | None = None,
 ) -> list[Term]:
-    """Terms of a raw-power polynomial in each feature, without interactions.
+    """Terms of a raw-power polynomial in each feature, and with ``interactions`` every
+    product of the features up to total power ``degree``.
 
     Parameters
     ----------
@@ -37,13 +69,38 @@ def polynomial_terms(
         Whether the first term is the intercept.
     powered : list of bool, optional
         Which columns receive powers above 1 (one-hot columns do not: ``d**2 == d``).
+    interactions : bool
+        Also the products of different columns (graded: all terms of total power 1, then
+        2, ...; as scikit-learn's ``PolynomialFeatures``).
+    sources : list of int, optional
+        The input each column comes from: indicators of one text column are never
+        multiplied together (their product is zero).
     """
     powered = powered if powered is not None else [True] * n_features
     terms = [Term(None, 0)] if fit_intercept else []
+    if interactions:
+        return terms + _products(n_features, degree, powered, sources or list(range(n_features)))
     for j in range(n_features):
         top = degree if powered[j] else 1
         terms += [Term(j, k) for k in range(1, top + 1)]
     return terms
+
+
+def _products(n: int, degree: int, powered: list[bool], sources: list[int]) -> list[Term]:
+    """Every monomial of total power 1..``degree`` in ``n`` columns, graded."""
+    out = []
+    for total in range(1, degree + 1):
+        for combo in combinations_with_replacement(range(n), total):
+            counts = sorted(Counter(combo).items())
+            if any(q > 1 and not powered[c] for c, q in counts):
+                continue
+            columns = [c for c, _ in counts]
+            kinds = [sources[c] for c in columns if not powered[c]]
+            if len(kinds) != len(set(kinds)):
+                continue  # two indicators of one text column: always zero
+            (c0, q0), *rest = counts
+            out.append(Term(c0, q0, tuple(rest)))
+    return out
 
 
 def build_design(X: np.ndarray, terms: list[Term]) -> np.ndarray:
@@ -63,10 +120,11 @@ def build_design(X: np.ndarray, terms: list[Term]) -> np.ndarray:
     for k, term in enumerate(terms):
         if term.column is None:
             out[:, k] = 1.0
-        elif term.power == 1:
-            out[:, k] = X[:, term.column]
-        else:
-            out[:, k] = X[:, term.column] ** term.power
+            continue
+        column = X[:, term.column] if term.power == 1 else X[:, term.column] ** term.power
+        for c, q in term.others:
+            column = column * (X[:, c] if q == 1 else X[:, c] ** q)
+        out[:, k] = column
     return out
 
 

@@ -97,7 +97,7 @@ class _Layout:
         intercept = next((k for k, t in enumerate(terms) if t.column is None), None)
         others = [k for k, t in enumerate(terms) if t.column is not None]
         other_terms = [terms[k] for k in others]
-        plain = [(t.column, t.power) for t in other_terms] == [(j, 1) for j in range(n_features)]
+        plain = [t.factors for t in other_terms] == [((j, 1),) for j in range(n_features)]
         return cls(intercept, np.array(others, dtype=int), other_terms, plain)
 
     def columns(self, X_rows: np.ndarray) -> np.ndarray:

@@ -150,7 +150,7 @@ def solve_least_squares(
     # 1e-300 neither overflow nor underflow in the cross-products; undone on the way out.
     base = np.array([_power_of_two_scale(X[:, j]) for j in range(X.shape[1])])
     y_scale = _power_of_two_scale(y)
-    col = np.array([1.0 if t.column is None else base[t.column] ** t.power for t in terms])
+    col = np.array([math.prod(base[c] ** q for c, q in t.factors) for t in terms])
     sol = _solve(X * base, y * y_scale, terms, weights, method, rank_tol, col)
     return replace(sol, coef=sol.coef * col / y_scale, col_scale=col, y_scale=y_scale)
 
@@ -351,9 +351,14 @@ def decide_rank(
 
 
 def _exact_column(X: np.ndarray, term: Term) -> tuple[np.ndarray, int]:
-    if term.column is None:
-        return np.array([1] * X.shape[0], dtype=object), 0
-    return exact_integers(X[:, term.column], term.power)
+    """The term's column as exact integers times a power of two (products of factors
+    stay exact: integers multiply, exponents add)."""
+    ints = np.array([1] * X.shape[0], dtype=object)
+    exponent = 0
+    for column, power in term.factors:
+        part, shift = exact_integers(X[:, column], power)
+        ints, exponent = ints * part, exponent + shift
+    return ints, exponent
 
 
 def _extended_solve(
