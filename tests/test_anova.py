@@ -81,3 +81,68 @@ def test_saved_tables_and_the_cli(grunfeld, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["anova", str(tmp_path / "large.galton"), str(tmp_path / "small.galton")])
     assert stop.value.code == 2 and "smaller" in capsys.readouterr().err
+
+
+#: Interactions, where the types differ: type II tests a term after every term that does
+#: not contain it (statsmodels' anova_lm, R's car::Anova), type III after all others.
+#: Type I is sequential in R's order (main effects first, then interactions, as R's
+#: ``terms(lm)`` sorts them), which formulaic keeps; patsy regroups terms by their numeric
+#: factors, so statsmodels' own type I table differs from R's. The reference for R's
+#: ``anova(lm)`` is then the chain of nested models, one term added at a time.
+INTERACTIONS = {
+    "invest ~ value * capital": ["value", "capital", "value:capital"],
+    "invest ~ C(firm) * value + capital": ["C(firm)", "value", "capital", "C(firm):value"],
+    "invest ~ value + capital + C(firm):value": ["value", "capital", "C(firm):value"],
+}
+
+
+@pytest.fixture(scope="module")
+def five_firms(grunfeld):
+    return grunfeld[grunfeld.firm.isin(grunfeld.firm.unique()[:5])]
+
+
+@pytest.mark.parametrize("formula", list(INTERACTIONS))
+def test_type_one_is_r_sequential_order(five_firms, formula):
+    terms = INTERACTIONS[formula]
+    ours = galton.LinearRegression(formula=formula).fit(five_firms).anova(1)
+    assert list(ours.index) == [*terms, "Residual"]
+    chain = [smf.ols("invest ~ 1", five_firms).fit()]
+    chain += [
+        smf.ols("invest ~ " + " + ".join(terms[: k + 1]), five_firms).fit()
+        for k in range(len(terms))
+    ]
+    steps = anova_lm(*chain)
+    np.testing.assert_allclose(ours["sum_sq"].iloc[:-1], steps["ss_diff"].iloc[1:], rtol=1e-9)
+    np.testing.assert_allclose(ours["df"].iloc[:-1], steps["df_diff"].iloc[1:])
+    assert ours["sum_sq"].iloc[-1] == pytest.approx(chain[-1].ssr, rel=1e-10)
+
+
+@pytest.mark.parametrize("formula", list(INTERACTIONS))
+@pytest.mark.parametrize("typ", [2, 3])
+def test_interaction_tables_match_statsmodels(five_firms, formula, typ):
+    ours = galton.LinearRegression(formula=formula).fit(five_firms).anova(typ)
+    theirs = anova_lm(smf.ols(formula, five_firms).fit(), typ=typ)
+    assert sorted(ours.index) == sorted(theirs.index)
+    theirs = theirs.loc[ours.index]
+    np.testing.assert_allclose(ours.to_numpy(float), theirs.to_numpy(float), rtol=1e-9)
+
+
+def test_products_without_a_formula_respect_marginality(grunfeld):
+    """``degree=2, interactions=True`` on a text and a numeric column: the products of
+    ``value`` with the firm indicators are one term, tested as statsmodels does."""
+    data = grunfeld[grunfeld.firm.isin(grunfeld.firm.unique()[:4])].reset_index(drop=True)
+    model = galton.LinearRegression(degree=2, interactions=True)
+    table = model.fit(data[["value", "firm", "invest"]], "invest").anova(2)
+    assert list(table.index) == ["value", "firm", "value^2", "value:firm", "Residual"]
+    reference = smf.ols("invest ~ value + C(firm) + I(value ** 2) + value:C(firm)", data).fit()
+    names = {"C(firm)": "firm", "I(value ** 2)": "value^2", "value:C(firm)": "value:firm"}
+    theirs = anova_lm(reference, typ=2).rename(index=names).loc[table.index]
+    np.testing.assert_allclose(table.to_numpy(float), theirs.to_numpy(float), rtol=1e-9)
+
+
+def test_formula_factors_read_levels_whole():
+    from galton.exact.anova import formula_factors
+
+    assert formula_factors("C(g)[T.a:b]:x") == ("C(g)", "x")
+    assert formula_factors("np.log(x):I(z ** 2)") == ("np.log(x)", "I(z ** 2)")
+    assert formula_factors("Intercept") == ("const",)

@@ -14,7 +14,7 @@ from galton.errors import ParameterError
 from galton.estimators.base import _Estimator
 from galton.estimators.page import FitPage, linear_page
 from galton.exact import build_design
-from galton.exact.anova import anova_rows, nested_test, term_groups
+from galton.exact.anova import anova_rows, formula_factors, nested_test, term_groups
 from galton.exact.diagnostics import (
     Blocks,
     heteroskedasticity_tests,
@@ -217,25 +217,26 @@ class LinearInference(_Estimator):
             r.anova = {str(t): anova_rows(design, target, groups, intercept, t) for t in (1, 2, 3)}
         return _anova_frame(r.anova[str(typ)], typ)
 
-    def _term_sources(self) -> list[str]:
-        """The term every design column comes from: its input column (a text column's
-        indicators, a date's parts, a formula factor's levels together), or a power's own
-        name."""
+    def _term_sources(self) -> list[tuple[str, ...]]:
+        """The factors of every design column's term: its input column (a text column's
+        indicators, a date's parts, a formula factor's levels together) or power, and
+        for an interaction the factors it multiplies."""
         schema = self.schema_
+        if schema.formula_ is not None:
+            return [formula_factors(name) for name in self.results_.names]
         source = {
             out: info["name"] for info in schema.preprocessor.columns_ for out in output_names(info)
         }
-        names: list[str] = []
-        for term in self.terms_:
-            if term.column is None:
-                names.append("const")
-            elif term.power > 1 or term.others:
-                names.append(term.name(schema.feature_names_))
-            else:
-                feature = schema.feature_names_[term.column]
-                own = source.get(feature, feature)
-                names.append(own.split("[", 1)[0] if schema.formula_ is not None else own)
-        return names
+
+        def factor(column: int, power: int) -> str:
+            name = schema.feature_names_[column]
+            own = source.get(name, name)
+            return own if power == 1 else f"{own}^{power}"
+
+        return [
+            tuple(factor(c, q) for c, q in term.factors) if term.column is not None else ("const",)
+            for term in self.terms_
+        ]
 
     def cov_params(self) -> pd.DataFrame:
         """The coefficients' covariance (classical or robust), indexed by term name."""

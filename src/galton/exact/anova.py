@@ -2,12 +2,14 @@
 and the comparison of nested models (F and likelihood-ratio tests).
 
 A term is a group of design columns: the indicators of one text column or formula factor
-(``city=Rome``, ``C(firm)[T.IBM]``), the parts of a date, or one numeric column. Sums of
-squares come from refits without the term on the whitened rows (``sqrt(w) x``), with
-statsmodels' ``anova_lm`` conventions: type I adds the terms in the model's order (after
-the intercept), type II drops each term from the full model, type III too and adds the
-intercept's row (the same as type II for a model without interactions, which galton's
-designs are).
+(``city=Rome``, ``C(firm)[T.IBM]``), the parts of a date, one numeric column or power, or an
+interaction (``a:b``, ``age:education``: the product of its factors). Sums of squares come
+from refits on the whitened rows (``sqrt(w) x``), with the conventions of statsmodels'
+``anova_lm`` and R's ``anova`` and ``car::Anova``: type I adds the terms in the model's
+order (after the intercept); type II tests each term after every term that does not
+contain it (marginality: ``a`` after ``b`` but not after ``a:b``); type III drops each
+term from the full model and adds the intercept's row. Without interactions types II and
+III agree.
 """
 
 from __future__ import annotations
@@ -21,14 +23,41 @@ import numpy as np
 from galton.exact.distributions import chi2_sf, f_sf
 
 
-def term_groups(names: list[str], sources: list[str]) -> list[tuple[str, list[int]]]:
-    """Design columns grouped by the term they come from, in order; ``sources`` names the
-    term of every column (``const`` for the intercept, left out)."""
-    groups: dict[str, list[int]] = {}
-    for index, (name, source) in enumerate(zip(names, sources, strict=True)):
+@dataclass
+class TermGroup:
+    """One row of the table: the term's name, its design columns and its factors (the
+    variables it multiplies; ``a:b`` has ``{a, b}``)."""
+
+    term: str
+    columns: list[int]
+    factors: frozenset[str]
+
+
+def term_groups(names: list[str], sources: list[tuple[str, ...]]) -> list[TermGroup]:
+    """Design columns grouped by the term they come from, in order; ``sources`` gives the
+    factors of every column (``("const",)`` for the intercept, left out)."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for index, (name, factors) in enumerate(zip(names, sources, strict=True)):
         if name != "const":
-            groups.setdefault(source, []).append(index)
-    return list(groups.items())
+            groups.setdefault(factors, []).append(index)
+    return [TermGroup(":".join(f), cols, frozenset(f)) for f, cols in groups.items()]
+
+
+def formula_factors(name: str) -> tuple[str, ...]:
+    """The factors of a formula's design column: ``C(g)[T.y]:a`` -> ``("C(g)", "a")``
+    (``:`` inside a level's brackets is part of the level)."""
+    if name in ("const", "Intercept"):
+        return ("const",)
+    parts, depth, current = [], 0, ""
+    for char in name:
+        depth += {"[": 1, "(": 1, "]": -1, ")": -1}.get(char, 0)
+        if char == ":" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return tuple(part.split("[", 1)[0] if part.endswith("]") else part for part in parts)
 
 
 def _rss(X: np.ndarray, y: np.ndarray, columns: list[int]) -> tuple[float, int]:
@@ -44,7 +73,7 @@ def _rss(X: np.ndarray, y: np.ndarray, columns: list[int]) -> tuple[float, int]:
 def anova_rows(
     X: np.ndarray,
     y: np.ndarray,
-    groups: list[tuple[str, list[int]]],
+    groups: list[TermGroup],
     intercept: int | None,
     typ: int,
 ) -> list[dict[str, Any]]:
@@ -56,7 +85,7 @@ def anova_rows(
         The whitened design (all columns, aliased ones included).
     y : array (n,)
         The whitened target.
-    groups : list of (term, column indices)
+    groups : list of TermGroup
     intercept : int or None
         The intercept's column.
     typ : {1, 2, 3}
@@ -70,14 +99,20 @@ def anova_rows(
     if typ == 3 and intercept is not None:
         rows.append(_row("Intercept", X, y, everything, [intercept], rss_full, rank_full, scale))
     used = list(base)
-    for term, columns in groups:
+    for group in groups:
         if typ == 1:
             before = _rss(X, y, used)
-            used = used + columns
-            after = _rss(X, y, used)
-            rows.append(_sequential(term, before, after, scale, df_resid))
+            used = used + group.columns
+            rows.append(_sequential(group.term, before, _rss(X, y, used), scale, df_resid))
+        elif typ == 2:
+            # after every term that does not contain this one
+            others = base + [c for g in groups if not group.factors <= g.factors for c in g.columns]
+            after = _rss(X, y, others + group.columns)
+            rows.append(_sequential(group.term, _rss(X, y, others), after, scale, df_resid))
         else:
-            rows.append(_row(term, X, y, everything, columns, rss_full, rank_full, scale))
+            rows.append(
+                _row(group.term, X, y, everything, group.columns, rss_full, rank_full, scale)
+            )
     for row in rows:
         row["p"] = f_sf(row["F"], row["df"], df_resid) if row["df"] else math.nan
     rows.append(
