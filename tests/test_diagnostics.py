@@ -135,3 +135,51 @@ def test_named_results_residuals_and_fitted_values():
         reference.conf_int(0.1).loc["AIRFLOW", 1], rel=1e-10
     )
     assert model.coef_.shape == (3,)  # scikit-learn's arrays stay arrays
+
+
+def test_cli_influence_of_a_saved_model(tmp_path, capsys):
+    """``galton influence MODEL DATA``: statsmodels' measures of every row, the flagged
+    rows by their number in the file (a row dropped for a missing value counted), VIF."""
+    data = sm.datasets.stackloss.load_pandas().data
+    data.loc[20, "STACKLOSS"] = data.loc[20, "STACKLOSS"] + 25  # data row 21: an outlier
+    with_gap = data.copy()
+    with_gap.loc[4, "AIRFLOW"] = np.nan  # data row 5 has no value: dropped
+    with_gap.to_csv(tmp_path / "s.csv", index=False)
+    main(
+        [
+            "fit",
+            str(tmp_path / "s.csv"),
+            "-t",
+            "STACKLOSS",
+            "--drop-missing",
+            "-o",
+            str(tmp_path / "m.galton"),
+            "-q",
+        ]
+    )
+    capsys.readouterr()
+    csv = tmp_path / "rows.csv"
+    main(
+        [
+            "influence",
+            str(tmp_path / "m.galton"),
+            str(tmp_path / "s.csv"),
+            "--out",
+            str(csv),
+            "--json",
+        ]
+    )
+    body = json.loads(capsys.readouterr().out)
+    kept = data.drop(index=4)
+    reference = OLSInfluence(
+        sm.OLS(kept["STACKLOSS"], sm.add_constant(kept.drop(columns="STACKLOSS"))).fit()
+    )
+    rows = pd.read_csv(csv)
+    assert list(rows["row"]) == [r + 1 for r in kept.index]
+    np.testing.assert_allclose(rows["cooks_d"], reference.cooks_distance[0], rtol=1e-9)
+    assert body["rows"][0]["row"] == 21 and body["flagged"] >= 1
+    exog = sm.add_constant(kept.drop(columns="STACKLOSS")).to_numpy()
+    assert body["vif"]["AIRFLOW"] == pytest.approx(variance_inflation_factor(exog, 1), rel=1e-10)
+    main(["influence", str(tmp_path / "m.galton"), str(tmp_path / "s.csv"), "--top", "3"])
+    out = capsys.readouterr().out
+    assert "rows flagged" in out and "Variance inflation factors" in out

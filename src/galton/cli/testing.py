@@ -1,4 +1,5 @@
-"""``galton test``: linear restrictions on a saved least-squares model."""
+"""Statistics of a saved least-squares model: ``galton test`` (linear restrictions),
+``galton anova`` and ``galton influence`` (influence measures and VIF of rows)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from galton.cli.app import JsonOpt, KeyOpt, app
-from galton.cli.inputs import load_model
+from galton.cli.app import FormatOpt, JsonOpt, KeyOpt, WeightsOpt, app
+from galton.cli.inputs import load_model, read_input
 from galton.cli.output import echo, emit_json
 from galton.errors import GaltonError
 
@@ -103,3 +104,51 @@ def anova(
         emit_json({"anova": table.reset_index().to_dict(orient="records"), "typ": typ})
         return
     echo(table.to_string())
+
+
+@app.command()
+def influence(
+    model_path: Annotated[
+        Path, typer.Argument(metavar="MODEL", help="A least-squares model saved by `galton fit`.")
+    ],
+    data: Annotated[
+        str, typer.Argument(metavar="DATA", help="The rows: usually the training data.")
+    ],
+    target: Annotated[
+        str | None, typer.Option("--target", "-t", help="Target column (default: the model's).")
+    ] = None,
+    weights: WeightsOpt = None,
+    fmt: FormatOpt = None,
+    top: Annotated[int, typer.Option(help="Flagged rows shown (most influential first).")] = 20,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write every row's measures here (CSV).")
+    ] = None,
+    key: KeyOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Leverage, studentized residuals, Cook's distance, DFFITS and DFBETAS of DATA's rows
+    under MODEL, the rows flagged as influential, and the variance inflation factors."""
+    from galton.atomic import atomic_write
+    from galton.estimators import LinearRegression
+    from galton.estimators.page import flag_influential, row_numbers
+
+    model = load_model(model_path, key)
+    if not isinstance(model, LinearRegression):
+        raise GaltonError(f"{model_path}: `galton influence` takes a least-squares (linear) model")
+    frame = read_input(data, None, None, fmt)
+    found = model.influence(frame, target or model.target_name_, weights)
+    found.insert(0, "row", row_numbers(model, len(found), given=True))
+    flagged, rule = flag_influential(found, int((~model.results_.solution.aliased).sum()))
+    kept = frame.loc[model.schema_.rows_given_]  # the rows the measures are of
+    roles = [target or model.target_name_] + ([weights] if weights else [])
+    vif = model.vif(kept.drop(columns=roles))
+    if out is not None:
+        atomic_write(out, lambda tmp: found.to_csv(tmp, index=False))
+    if as_json:
+        rows = flagged.head(top).to_dict(orient="records")
+        emit_json({"rule": rule, "flagged": len(flagged), "rows": rows, "vif": vif.to_dict()})
+        return
+    echo(f"{len(flagged)} of {len(found)} rows flagged ({rule})")
+    columns = ["row", "hat", "student_resid_external", "cooks_d", "dffits"]
+    echo(flagged.head(top)[columns].to_string(index=False) if len(flagged) else "")
+    echo("\nVariance inflation factors:\n" + vif.dropna().to_string())

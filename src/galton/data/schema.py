@@ -96,6 +96,7 @@ class InputSchema:
         self.feature_names_: list[str] = []
         self.target_name_ = ""
         self.rows_used_: np.ndarray = np.empty(0, dtype=int)
+        self.rows_given_: np.ndarray = np.empty(0, dtype=int)
 
     @property
     def learned(self) -> bool:
@@ -237,6 +238,8 @@ class InputSchema:
         )
         source = source or described
         features, target, weights = self.usable_rows(features, target, sample_weight, source)
+        #: the rows kept of the last rows given (their index: positions for a table read)
+        self.rows_given_ = features.index.to_numpy()
         return self.arrays(features, target, weights, source, first_row)
 
     def _weights(self, X: Any, sample_weight: Any, source: str | None = None) -> tuple[Any, Any]:

@@ -97,8 +97,9 @@ class FitPage:
 
 
 def row_numbers(model: Any, n: int, given: bool) -> np.ndarray:
-    """The data rows (from 1) behind ``n`` fitted rows: those the fit kept, or all."""
-    used = None if given else model.schema_.__dict__.get("rows_used_")
+    """The data rows (from 1) behind ``n`` rows: those the fit (or, ``given``, the last
+    rows given) kept, when known, or all."""
+    used = model.schema_.__dict__.get("rows_given_" if given else "rows_used_")
     return (np.arange(n) if used is None or len(used) != n else np.asarray(used)) + 1
 
 
