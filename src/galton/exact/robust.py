@@ -12,6 +12,7 @@ distribution unless ``use_t`` (statsmodels' default; R's ``coeftest`` uses t).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,8 +97,9 @@ def robust_covariance(
     n, k = X.shape
     scores = X * e[:, None]
     df, n_groups, lags = n - k, 0, 0
+    half = None  # a factor of the meat, meat = half' half, where there is one
     if kind in ("HC0", "HC1", "HC2", "HC3"):
-        meat = _hc_meat(X, scores, e, bread, kind)
+        half = _hc_half(X, scores, e, bread, kind)
     elif kind == "HAC":
         lags = int(options["maxlags"])
         meat = _newey_west(scores, lags)
@@ -106,32 +108,35 @@ def robust_covariance(
     elif kind == "cluster":
         labels = np.unique(options["groups"], return_inverse=True)[1]
         n_groups = int(labels.max()) + 1
-        sums = np.zeros((n_groups, k))
-        np.add.at(sums, labels, scores)
-        meat = sums.T @ sums
+        half = np.zeros((n_groups, k))
+        np.add.at(half, labels, scores)
         if options.get("use_correction", True):
-            meat *= n_groups / (n_groups - 1) * (n - 1) / (n - k)
+            half *= math.sqrt(n_groups / (n_groups - 1) * (n - 1) / (n - k))
         df = n_groups - 1
     else:
         raise ValueError(f"unknown covariance type {kind!r}")
-    cov = bread @ meat @ bread
+    if half is not None:
+        # (half bread)' (half bread): the sandwich as a Gram matrix, as statsmodels forms
+        # it; no product of the bread's large entries cancelling in the meat's
+        spread = half @ bread
+        cov = spread.T @ spread
+    else:
+        cov = bread @ meat @ bread
     return RobustCovariance(
         kind, (cov + cov.T) / 2, bool(options.get("use_t", False)), df, lags, n_groups
     )
 
 
-def _hc_meat(
+def _hc_half(
     X: np.ndarray, scores: np.ndarray, e: np.ndarray, bread: np.ndarray, kind: str
 ) -> np.ndarray:
-    """White's meat ``X' diag(u) X`` with ``u`` the squared residuals, corrected."""
+    """A factor (n, k) of White's meat ``X' diag(u) X``: the scores, corrected."""
     n, k = X.shape
     if kind in ("HC0", "HC1"):
-        meat = scores.T @ scores
-        return meat * (n / (n - k)) if kind == "HC1" else meat
+        return scores * math.sqrt(n / (n - k)) if kind == "HC1" else scores
     leverage = np.einsum("ij,jk,ik->i", X, bread, X)
     power = 1 if kind == "HC2" else 2
-    scaled = X * (e / (1 - leverage) ** (power / 2))[:, None]
-    return scaled.T @ scaled
+    return X * (e / (1 - leverage) ** (power / 2))[:, None]
 
 
 def _newey_west(scores: np.ndarray, lags: int) -> np.ndarray:
