@@ -57,47 +57,45 @@ def _influential(page: FitPage, listed: int = 20) -> str:
     return head + frame_table(shown, "influential", "row")
 
 
-def _figures(page: FitPage, out_dir: Path | None) -> str:
-    parts = []
+def _sections(page: FitPage) -> list[tuple[str, str, bytes, str]]:
+    """The figures the page has: (heading, name, PNG, caption) each."""
     network = page.history is not None
+    found = []
     if page.history is not None:
         png = figures.learning_curves(page.history)
-        parts.append("<h2>Learning curves</h2>")
-        parts.append(
-            png_tag("learning_curves", png, "Loss per epoch, from the random start", out_dir)
+        found.append(
+            ("Learning curves", "learning_curves", png, "Loss per epoch, from the random start")
         )
     if page.residuals is not None:
-        png = fit_figures.residual_panels(page.residuals, network)
         caption = (
             "Residuals vs fitted, normal Q-Q, scale-location"
             + ("" if network else " and residuals vs leverage with Cook's distance contours")
             + " (red: binned-mean smooth; the most extreme rows numbered)"
         )
-        parts += [
-            "<h2>Residual diagnostics</h2>",
-            png_tag("residual_panels", png, caption, out_dir),
-        ]
+        png = fit_figures.residual_panels(page.residuals, network)
+        found.append(("Residual diagnostics", "residual_panels", png, caption))
     if page.added_variable:
-        png = fit_figures.added_variable_plots(page.added_variable, page.target)
         caption = (
             "Partial regression: each term and the target after the other terms; red: the "
             "coefficient"
         )
-        parts += [
-            "<h2>Partial-regression plots</h2>",
-            png_tag("partial_regression", png, caption, out_dir),
-        ]
+        png = fit_figures.added_variable_plots(page.added_variable, page.target)
+        found.append(("Partial-regression plots", "partial_regression", png, caption))
     if page.dependence:
-        png = fit_figures.dependence_plots(page.dependence, page.target)
         caption = (
             "Partial dependence (thick) and individual conditional expectation curves (grey) "
             "of the inputs the network relies on most (permutation importance on these rows)"
         )
-        parts += [
-            "<h2>Partial dependence</h2>",
-            png_tag("partial_dependence", png, caption, out_dir),
-        ]
-    return "\n".join(parts)
+        png = fit_figures.dependence_plots(page.dependence, page.target)
+        found.append(("Partial dependence", "partial_dependence", png, caption))
+    return found
+
+
+def _figures(page: FitPage, out_dir: Path | None) -> str:
+    return "\n".join(
+        f"<h2>{heading}</h2>\n{png_tag(name, png, caption, out_dir)}"
+        for heading, name, png, caption in _sections(page)
+    )
 
 
 def render_fit_page(page: FitPage, plots_dir: str | Path | None = None) -> tuple[str, str]:
