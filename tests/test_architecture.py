@@ -112,6 +112,7 @@ def test_no_import_cycles() -> None:
         # a model renders its own page through the report layer, which imports no model
         ("galton.estimators", ("galton.comparison", "galton.cli")),
         ("galton.comparison", ("galton.cli",)),
+        ("galton.explain", ("galton.cli", "galton.report")),
     ],
 )
 def test_imports_point_one_way(layer: str, forbidden: tuple[str, ...]) -> None:

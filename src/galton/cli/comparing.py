@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -76,6 +77,14 @@ def compare(
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
     plots: Annotated[Path | None, typer.Option(help="Also write every figure as PNG here.")] = None,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Also explain, out of fold: importance, curves, interactions, where the "
+            "network wins, and the readable model that keeps its gain.",
+        ),
+    ] = False,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -115,12 +124,41 @@ def compare(
             max_levels=max_levels,
             group_rare=group_rare,
         )
+        explained = result.explain() if explain else None
         if report is not None or plots is not None:
             page = report if report is not None else Path(str(plots)) / "report.html"
             result.to_html(page, plots)
     if as_json:
-        emit_json({**result.to_dict(), "report": str(report) if report else None})
+        extra = {"explanation": explained.to_dict()} if explained is not None else {}
+        emit_json({**result.to_dict(), **extra, "report": str(report) if report else None})
         return
     echo(result.summary())
+    if explained is not None:
+        echo()
+        echo(explained.summary())
     if report is not None:
         echo(f"report written to {report}")
+
+
+def explain_command(**options: Any) -> None:
+    """Why and where a neural network beats linear regression, out of fold: `galton
+    compare --explain` (importance, partial dependence, interactions, the regions where
+    the network wins, and the readable model that keeps its gain)."""
+    compare(**{**options, "explain": True})
+
+
+def _options_but_explain() -> inspect.Signature:
+    """`galton compare`'s parameters (annotations resolved, as Typer reads them) less
+    --explain."""
+    hints = get_type_hints(compare, include_extras=True)
+    return inspect.Signature(
+        [
+            p.replace(annotation=hints[p.name])
+            for p in inspect.signature(compare).parameters.values()
+            if p.name != "explain"
+        ]
+    )
+
+
+explain_command.__signature__ = _options_but_explain()  # type: ignore[attr-defined]
+app.command("explain")(explain_command)

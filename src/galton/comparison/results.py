@@ -54,6 +54,16 @@ class ModelScores:
 
 
 @dataclass
+class FoldModels:
+    """One fold of the first repeat: its training and test rows (positions) and every
+    model fitted on the training rows (``MODELS``' names)."""
+
+    train: np.ndarray
+    test: np.ndarray
+    models: dict[str, Any]
+
+
+@dataclass
 class Comparison:
     """The result of ``compare``: scores, the test, the verdict and its explanation."""
 
@@ -91,6 +101,11 @@ class Comparison:
     scheme: str = "random"
     #: ``weighted by 'w'`` when rows were weighted, else ''.
     weighted: str = ""
+    #: The first repeat's folds with their fitted models (what ``explain`` reads).
+    fold_models: list[FoldModels] = field(default_factory=list, repr=False)
+    #: Row weights (n,) and the missing-value policy, for explanations' refits.
+    weights: np.ndarray | None = field(default=None, repr=False)
+    missing: str = "error"
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -164,6 +179,14 @@ class Comparison:
         )
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def explain(self, seed: int | None = None) -> Any:
+        """Why and where the network differs from the line, out of fold on these folds
+        (``galton.explain``): importance, partial dependence, interactions, regions and
+        the readable model that keeps the network's gain."""
+        from galton.explain import explain
+
+        return explain(self, seed)
 
     def to_html(self, path: str | Path, plots_dir: str | Path | None = None) -> None:
         """Write the self-contained HTML report: ``galton.comparison.illustrate`` fits what

@@ -15,7 +15,7 @@ import pandas as pd
 
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
 from galton.comparison.prepare import Prepared, prepare
-from galton.comparison.results import MODELS, Comparison, ModelScores
+from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
 from galton.comparison.stats import corrected_resampled_t_test, explain_verdict, ramsey_reset
 from galton.data.preprocess import MISSING_POLICIES
 from galton.errors import DataError, ParameterError
@@ -123,6 +123,7 @@ class _Plan:
             t2 = time.perf_counter()
             metrics = regression_metrics(yte, pred, self.weights_of(test))
             out[name] = (metrics, t1 - t0, t2 - t1, pred)
+            out.setdefault("fitted", {})[name] = model  # for explanations, out of fold
             advance()
             if name == "linear":  # is least squares identified on this training fold?
                 out["identified"] = (model.rank_, len(model.terms_), len(ytr))
@@ -199,6 +200,19 @@ def _scores(results: list[dict[str, Any]]) -> dict[str, ModelScores]:
             predict_seconds=np.array([r[name][2] for r in results]),
         )
     return scores
+
+
+def _fold_models(
+    splits: list[tuple[np.ndarray, np.ndarray]], results: list[dict[str, Any]], folds: int
+) -> list[FoldModels]:
+    """The first repeat's fitted models with their rows (later repeats' are let go)."""
+    kept = [
+        FoldModels(train, test, r.pop("fitted"))
+        for (train, test), r in zip(splits[:folds], results[:folds], strict=False)
+    ]
+    for r in results[folds:]:
+        r.pop("fitted", None)
+    return kept
 
 
 def _out_of_fold(
@@ -422,6 +436,9 @@ def compare(
         chosen_hidden=[r["hidden"] for r in results],
         notes=plan.notes,
         oof=_out_of_fold(n, splits, results, folds),
+        fold_models=_fold_models(splits, results, folds),
+        weights=data.weights,
+        missing=missing,
         X=Xf,
         y=y_arr,
         categories=categories,

@@ -74,7 +74,7 @@ def permutation_importance(
     return out
 
 
-def _grid(column: pd.Series) -> tuple[np.ndarray, bool]:
+def probe_grid(column: pd.Series) -> tuple[np.ndarray, bool]:
     """The values to probe: quantiles 5-95% of a numeric column, else its levels."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
         values = column.dropna().to_numpy(dtype=float)
@@ -89,7 +89,12 @@ def partial_dependence(
     """The partial dependence of ``predict`` on column ``name`` of ``X`` with ICE curves,
     over at most ``PROBE_ROWS`` rows drawn by ``rng``."""
     rows = X if len(X) <= PROBE_ROWS else X.iloc[rng.choice(len(X), PROBE_ROWS, replace=False)]
-    grid, categorical = _grid(X[name])
-    probes = pd.concat([rows.assign(**{name: value}) for value in grid], ignore_index=True)
-    curves = predict(probes).reshape(len(grid), len(rows)).T  # (rows, g)
+    grid, categorical = probe_grid(X[name])
+    curves = ice_curves(predict, rows, name, grid)
     return Dependence(name, grid, curves.mean(axis=0), curves[:ICE_CURVES], categorical)
+
+
+def ice_curves(predict: Predict, rows: pd.DataFrame, name: str, grid: np.ndarray) -> np.ndarray:
+    """Each row's prediction (m, g) as column ``name`` takes each value of ``grid``."""
+    probes = pd.concat([rows.assign(**{name: value}) for value in grid], ignore_index=True)
+    return predict(probes).reshape(len(grid), len(rows)).T

@@ -1,0 +1,125 @@
+"""What ``explain`` returns: importance, curves, interactions, regions and the recovered
+model, as text and JSON-ready data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from galton.explain.dependence import Curve, Interaction
+from galton.explain.importance import Importance
+from galton.explain.recover import Recovery
+from galton.explain.regions import Region
+
+MODEL_NAMES = {"linear": "linear regression", "ridge": "ridge regression", "network": "network"}
+
+
+@dataclass
+class Explanation:
+    """Why and where the network differs from the line, out of fold.
+
+    Attributes
+    ----------
+    target : str
+    baseline : str
+        The linear model compared (``linear`` or ``ridge``).
+    verdict : str
+        ``yay``, ``nay`` or ``nay: a readable model does`` (the third answer).
+    importance : list of Importance
+    curves : list of Curve
+    interactions : list of Interaction
+    regions : list of Region
+    recovery : Recovery
+    notes : list of str
+    """
+
+    target: str
+    baseline: str
+    verdict: str
+    verdict_text: str
+    importance: list[Importance]
+    curves: list[Curve]
+    interactions: list[Interaction]
+    regions: list[Region]
+    recovery: Recovery
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every number, JSON-ready."""
+        return {
+            "target": self.target,
+            "baseline": self.baseline,
+            "verdict": self.verdict,
+            "verdict_text": self.verdict_text,
+            "importance": [i.to_dict() for i in self.importance],
+            "partial_dependence": [c.to_dict() for c in self.curves],
+            "interactions": [i.to_dict() for i in self.interactions],
+            "regions": [r.to_dict() for r in self.regions],
+            "recovered": self.recovery.to_dict(),
+            "notes": self.notes,
+        }
+
+    def summary(self) -> str:
+        """The explanation in words and small tables."""
+        lines = [f"Explanation ({self.verdict.upper()}): {self.verdict_text}", ""]
+        lines.append("Permutation importance, out of fold (RMSE increase when shuffled, 95% CI):")
+        for model in (self.baseline, "network"):
+            rows = [i for i in self.importance if i.model == model][:8]
+            lines.append(f"  {MODEL_NAMES[model]}:")
+            for i in rows:
+                e = i.rmse_increase
+                lines.append(
+                    f"    {i.feature:<24}{e.mean:>11.4g}  [{e.ci_low:.4g}, {e.ci_high:.4g}]"
+                    f"  ({i.share:+.1%} of RMSE)"
+                )
+        if self.interactions:
+            lines.append("Interactions in the network (Friedman's H squared, 95% CI):")
+            for pair in self.interactions[:5]:
+                h = pair.h2
+                lines.append(
+                    f"  {pair.first} x {pair.second}: {h.mean:.3f} "
+                    f"[{h.ci_low:.3f}, {h.ci_high:.3f}]"
+                )
+        lines.append("Where the network wins (a depth-2 tree, measured on held-out folds):")
+        lines += [f"  {line}" for line in region_lines(self.regions)]
+        r = self.recovery
+        lines += [
+            "A readable model (least squares with the network's terms, refitted in every fold):",
+            f"  {r.formula}",
+            f"  keeps {r.share.mean:.0%} of the network's RMSE reduction "
+            f"(95% CI {r.share.ci_low:.0%} to {r.share.ci_high:.0%}); {versus(r)}",
+            f"  fit it: galton fit DATA --formula '{r.formula}'",
+        ]
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+def versus(r: Recovery) -> str:
+    """The network against the readable model, in words."""
+    g = r.network_gain
+    side = "lower" if g.mean >= 0 else "higher"
+    return (
+        f"the network's RMSE is {abs(g.mean):.1%} {side} than its (relative reduction 95% "
+        f"CI {g.ci_low:+.1%} to {g.ci_high:+.1%})"
+    )
+
+
+def region_lines(regions: list[Region]) -> list[str]:
+    """Each region in words; or that the gain is spread evenly."""
+    if not regions:
+        return ["no region: too few rows to split"]
+    found = [r for r in regions if r.finding != "same"]
+    if not found:
+        return ["no region differs: the network's gain, if any, is spread evenly"]
+    words = {"better": "the network's RMSE is", "worse": "the network's RMSE is"}
+    out = []
+    for r in sorted(regions, key=lambda r: -r.reduction):
+        if r.finding == "same":
+            text = "no difference"
+        else:
+            change = "lower" if r.reduction > 0 else "higher"
+            text = f"{words[r.finding]} {abs(r.reduction):.0%} {change}"
+        out.append(
+            f"{r.where}: {text} (CI {r.ci_low:+.0%} to {r.ci_high:+.0%}; {r.rows} held-out rows)"
+        )
+    return out
