@@ -113,7 +113,7 @@ def test_explanation_of_a_curve(curved):
     assert [t.formula() for t in recovered.terms] == ["I(x ** 2)"]
     assert recovered.share.mean > 0.95 and recovered.share.ci_high > 0.99  # the truth: all
     assert found.verdict == "nay: a readable model does"
-    assert "keeps" in found.verdict_text and "nay to the network" in found.verdict_text
+    assert "keeps" in found.verdict_text and "Nay to the network" in found.verdict_text
     curve = next(c for c in found.curves if c.feature == "x")
     assert curve.network[0] > curve.network[len(curve.grid) // 2] < curve.network[-1]
     # the formula printed is the model fitted: the same predictions through formulaic

@@ -32,6 +32,7 @@ CHROMIUM_FLAGS = [
 def report(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report")
     result = galton.compare("yacht", "residuary_resistance", hidden=(16,), folds=3, repeats=1)
+    result.explain()  # the report then holds the explanation's section
     path = folder / "report.html"
     result.to_html(path)
     return path
@@ -82,7 +83,8 @@ def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
 
     driver = _chromium(tmp_path)
     try:
-        _check_page(driver, report, tmp_path, ["verdict", "metrics"], images=6)
+        shown = ["verdict", "metrics", "explanation", "importance", "regions", "formula"]
+        _check_page(driver, report, tmp_path, shown, images=8)
         verdict = driver.find_element(By.ID, "verdict")
         assert verdict.text.split()[0] in ("YAY", "NAY")
     finally:

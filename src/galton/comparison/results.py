@@ -106,6 +106,8 @@ class Comparison:
     #: Row weights (n,) and the missing-value policy, for explanations' refits.
     weights: np.ndarray | None = field(default=None, repr=False)
     missing: str = "error"
+    #: The ``Explanation``, once ``explain()`` has run (the report then shows it).
+    explained: Any = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -186,7 +188,8 @@ class Comparison:
         the readable model that keeps the network's gain."""
         from galton.explain import explain
 
-        return explain(self, seed)
+        self.explained = explain(self, seed)
+        return self.explained
 
     def to_html(self, path: str | Path, plots_dir: str | Path | None = None) -> None:
         """Write the self-contained HTML report: ``galton.comparison.illustrate`` fits what

@@ -99,8 +99,8 @@ def versus(r: Recovery) -> str:
     g = r.network_gain
     side = "lower" if g.mean >= 0 else "higher"
     return (
-        f"the network's RMSE is {abs(g.mean):.1%} {side} than its (relative reduction 95% "
-        f"CI {g.ci_low:+.1%} to {g.ci_high:+.1%})"
+        f"the network's RMSE is {abs(g.mean):.1%} {side} than the readable model's (95% CI "
+        f"of the network's reduction {g.ci_low:+.1%} to {g.ci_high:+.1%})"
     )
 
 

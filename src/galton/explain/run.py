@@ -49,8 +49,8 @@ def third_answer(cmp: Comparison, recovery: Recovery) -> tuple[str, str]:
             f"{gain.mean:.1%} lower than it)."
         )
     return "nay: a readable model does", (
-        f"yay for a curve, but {kept}, and the network is not clearly better than it "
-        f"({versus(recovery)}): nay to the network."
+        f"yay for a curve, but {kept}, and the network is not clearly better: "
+        f"{versus(recovery)}. Nay to the network."
     )
 
 

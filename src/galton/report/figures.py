@@ -198,3 +198,58 @@ def fault_tolerance(
         ax.legend(fontsize=8)
 
     return render(draw)
+
+
+def region_reductions(
+    names: list[str], reduction: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> bytes:
+    """Each region's relative RMSE reduction by the network with its interval."""
+
+    def draw(fig: Any) -> None:
+        ax = fig.add_subplot()
+        rows = np.arange(len(names))
+        colours = [
+            NETWORK_COLOUR if lo > 0 else LINEAR_COLOUR if hi < 0 else "0.6"
+            for lo, hi in zip(low, high, strict=True)
+        ]
+        ax.barh(rows, 100 * reduction, color=colours, alpha=0.7)
+        ax.errorbar(
+            100 * reduction,
+            rows,
+            xerr=[100 * (reduction - low), 100 * (high - reduction)],
+            fmt="none",
+            ecolor="0.2",
+            capsize=3,
+        )
+        ax.axvline(0, color="0.3", lw=1)
+        ax.set_yticks(rows, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("RMSE reduction by the network (%)")
+        ax.set_title("Where the network wins")
+
+    return render(draw, size=(8.0, 1.0 + 0.5 * len(names)))
+
+
+def explained_dependence(curves: list[Any], yname: str) -> bytes:
+    """Both models' partial dependence per input with the network's ICE curves."""
+
+    def draw(fig: Any) -> None:
+        cols = min(2, len(curves))
+        rows = (len(curves) + cols - 1) // cols
+        for k, c in enumerate(curves):
+            ax = fig.add_subplot(rows, cols, k + 1)
+            x = np.arange(len(c.grid)) if c.categorical else c.grid.astype(float)
+            style = "o" if c.categorical else "-"
+            for curve in c.ice:
+                ax.plot(x, curve, style, color="0.75", lw=0.5, ms=2)
+            ax.plot(x, c.linear, style, color=LINEAR_COLOUR, lw=2, label="linear")
+            ax.plot(x, c.network, style, color=NETWORK_COLOUR, lw=2, label="network")
+            if c.categorical:
+                ax.set_xticks(x, [str(v) for v in c.grid], rotation=30, fontsize=7)
+            ax.set_xlabel(c.feature)
+            ax.set_ylabel(f"mean predicted {yname}")
+            if k == 0:
+                ax.legend(fontsize=8)
+
+    rows = (len(curves) + 1) // 2
+    return render(draw, size=(9.0, 3.4 * rows))

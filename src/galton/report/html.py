@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from galton.report import figures
+from galton.report.explain_html import explanation_html
 from galton.report.parts import check_destination, fmt, png_tag, write_page
 
 if TYPE_CHECKING:  # types only: the report layer imports no comparison or model code
@@ -191,6 +192,13 @@ def _figures_html(cmp: Comparison, shown: Illustration, out_dir: Path | None) ->
     )
 
 
+def _explanation(cmp: Comparison, out_dir: Path | None) -> str:
+    """The explanation's section, when ``cmp.explain()`` has run."""
+    if cmp.explained is None:
+        return ""
+    return explanation_html(cmp.explained, out_dir, cmp.target)
+
+
 def write_report(
     cmp: Comparison,
     shown: Illustration,
@@ -216,6 +224,7 @@ def write_report(
 <h2>Fault tolerance</h2>
 <p id="fault-text">{html.escape(fault_text)}</p>
 {fault}
+{_explanation(cmp, out_dir)}
 </main>"""
     title = f"galton compare: {cmp.verdict} for {cmp.target}"
     write_page(path, title, body)
