@@ -164,3 +164,25 @@ def test_cli_explain(tmp_path):
         "--quiet",
     )
     assert "A readable model" in text.stdout and "Where the network wins" in text.stdout
+
+
+def test_learning_curve_of_the_gain(curved):
+    _, cmp, found = curved
+    growth = found.growth
+    assert growth is not None and growth.rows[-1] == len(cmp.y)
+    assert growth.rows[0] < growth.rows[1] < growth.rows[2]
+    assert growth.gain[-1].mean == pytest.approx(cmp.test.reduction, rel=1e-9)  # one repeat
+    assert "significant" in growth.text
+
+
+def test_projection_of_rows_needed():
+    from galton.explain.folds import Estimate
+    from galton.explain.growth import _words, rows_needed
+
+    small = Estimate(0.02, -0.01, 0.05)
+    assert rows_needed(1000, small) == 2250
+    assert rows_needed(1000, Estimate(0.02, 0.01, 0.03)) is None  # significant already
+    assert rows_needed(1000, Estimate(0.001, -0.05, 0.052)) is None  # beyond 20x
+    # the interval's half width 0.03 against a gain of 0.02: (0.03 / 0.02)^2 = 2.25 x rows
+    assert "about 2250 rows" in _words(1000, small, "growing", 2250)
+    assert "unlikely" in _words(1000, Estimate(-0.01, -0.03, 0.01), "flat", None)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from galton.explain.dependence import Curve, Interaction
+from galton.explain.growth import Growth
 from galton.explain.importance import Importance
 from galton.explain.recover import Recovery
 from galton.explain.regions import Region
@@ -43,6 +44,7 @@ class Explanation:
     regions: list[Region]
     recovery: Recovery
     notes: list[str] = field(default_factory=list)
+    growth: Growth | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -56,6 +58,7 @@ class Explanation:
             "interactions": [i.to_dict() for i in self.interactions],
             "regions": [r.to_dict() for r in self.regions],
             "recovered": self.recovery.to_dict(),
+            "learning_curve": self.growth.to_dict() if self.growth else None,
             "notes": self.notes,
         }
 
@@ -90,6 +93,16 @@ class Explanation:
             f"(95% CI {r.share.ci_low:.0%} to {r.share.ci_high:.0%}); {versus(r)}",
             f"  fit it: galton fit DATA --formula '{r.formula}'",
         ]
+        if self.growth is not None:
+            g = self.growth
+            sizes = ", ".join(
+                f"{n} rows {e.mean:+.1%} [{e.ci_low:+.1%}, {e.ci_high:+.1%}]"
+                for n, e in zip(g.rows, g.gain, strict=True)
+            )
+            lines += [
+                "Will more data change the verdict? The gain by rows: " + sizes,
+                f"  {g.text}",
+            ]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from galton.explain.dependence import dependence_curves, interactions
 from galton.explain.folds import Fold, folds_of
+from galton.explain.growth import learning_curve
 from galton.explain.importance import permutation_importance
 from galton.explain.recover import Recovery, recover
 from galton.explain.regions import Region, where_the_network_wins
@@ -78,6 +79,8 @@ def explain(cmp: Comparison, seed: int | None = None) -> Explanation:
     regions = _regions(cmp, folds, baseline, seed)
     recovery = recover(folds, cmp, baseline, seed)
     verdict, text = third_answer(cmp, recovery)
-    return Explanation(
+    found = Explanation(
         cmp.target, baseline, verdict, text, importance, curves, pairs, regions, recovery, notes
     )
+    found.growth = learning_curve(cmp, folds, baseline, seed)
+    return found
