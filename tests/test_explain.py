@@ -186,3 +186,18 @@ def test_projection_of_rows_needed():
     # the interval's half width 0.03 against a gain of 0.02: (0.03 / 0.02)^2 = 2.25 x rows
     assert "about 2250 rows" in _words(1000, small, "growing", 2250)
     assert "unlikely" in _words(1000, Estimate(-0.01, -0.03, 0.01), "flat", None)
+
+
+def test_coverage_finds_where_constant_variance_intervals_under_cover():
+    rng = np.random.default_rng(11)
+    n = 600
+    frame = pd.DataFrame({"x": rng.uniform(0, 3, n)})
+    frame["y"] = frame.x + rng.normal(size=n) * (0.1 + frame.x**2)  # noise grows with x
+    cmp = galton.compare(frame, "y", hidden=(8,), folds=3, repeats=1, progress=False)
+    found = cmp.explain()
+    linear = next(c for c in found.coverage if c.model == "linear")
+    assert 0.85 < linear.overall < 0.97  # about right on average ...
+    assert linear.groups.loc["decile 10", "under"]  # ... but not where the noise is
+    assert linear.groups.loc["decile 1", "coverage"] > 0.97  # and too wide where it is not
+    body = found.to_dict()["interval_coverage"]
+    assert {c["model"] for c in body} == {"linear", "network"}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from galton.explain.coverage import Coverage
 from galton.explain.dependence import Curve, Interaction
 from galton.explain.growth import Growth
 from galton.explain.importance import Importance
@@ -45,6 +46,7 @@ class Explanation:
     recovery: Recovery
     notes: list[str] = field(default_factory=list)
     growth: Growth | None = None
+    coverage: list[Coverage] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Every number, JSON-ready."""
@@ -59,6 +61,7 @@ class Explanation:
             "regions": [r.to_dict() for r in self.regions],
             "recovered": self.recovery.to_dict(),
             "learning_curve": self.growth.to_dict() if self.growth else None,
+            "interval_coverage": [c.to_dict() for c in self.coverage],
             "notes": self.notes,
         }
 
@@ -103,8 +106,21 @@ class Explanation:
                 "Will more data change the verdict? The gain by rows: " + sizes,
                 f"  {g.text}",
             ]
+        lines += coverage_lines(self.coverage)
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+
+def coverage_lines(found: list[Coverage]) -> list[str]:
+    """Each model's overall coverage and the groups where it falls short."""
+    lines = []
+    for c in found:
+        short = [f"{g} ({row.coverage:.0%})" for g, row in c.groups.iterrows() if row.under]
+        lines.append(
+            f"90% intervals of {MODEL_NAMES[c.model]}: {c.overall:.1%} of held-out rows covered"
+            + (f"; under-cover in {', '.join(short)}" if short else "; no group under-covers")
+        )
+    return lines
 
 
 def versus(r: Recovery) -> str:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from galton.explain.coverage import coverage
 from galton.explain.dependence import dependence_curves, interactions
 from galton.explain.folds import Fold, folds_of
 from galton.explain.growth import learning_curve
@@ -83,4 +84,5 @@ def explain(cmp: Comparison, seed: int | None = None) -> Explanation:
         cmp.target, baseline, verdict, text, importance, curves, pairs, regions, recovery, notes
     )
     found.growth = learning_curve(cmp, folds, baseline, seed)
+    found.coverage = coverage(folds, cmp, regions)
     return found

@@ -80,6 +80,34 @@ def _recovered(found: Explanation) -> str:
     )
 
 
+def _growth(found: Explanation) -> str:
+    g = found.growth
+    if g is None:
+        return ""
+    frame = pd.DataFrame(
+        [(n, e.mean, e.ci_low, e.ci_high) for n, e in zip(g.rows, g.gain, strict=True)],
+        columns=["rows", "RMSE reduction", "CI low", "CI high"],
+    ).set_index("rows")
+    return (
+        "<h3>Will more data change the verdict?</h3>"
+        + frame_table(frame, "growth", "rows")
+        + f'<p id="growth-text">{html.escape(g.text)}</p>'
+    )
+
+
+def _coverage(found: Explanation) -> str:
+    if not found.coverage:
+        return ""
+    parts = ["<h3>Are the 90% intervals honest where it matters? (out of fold)</h3>"]
+    for c in found.coverage:
+        frame = c.groups.rename(columns={"mean_width": "mean width", "under": "under-covers"})
+        parts.append(
+            f"<p>{html.escape(MODEL_NAMES[c.model])}: {c.overall:.1%} of held-out rows inside "
+            "their interval overall.</p>" + frame_table(frame, f"coverage-{c.model}", "rows")
+        )
+    return "\n".join(parts)
+
+
 def explanation_html(found: Explanation, out_dir: Path | None, target: str) -> str:
     """The section's HTML."""
     curves: list[Any] = found.curves
@@ -103,5 +131,7 @@ def explanation_html(found: Explanation, out_dir: Path | None, target: str) -> s
         _regions(found, out_dir),
         "<h3>A readable model that keeps the gain</h3>",
         _recovered(found),
+        _growth(found),
+        _coverage(found),
     ]
     return "\n".join(parts)
