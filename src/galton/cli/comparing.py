@@ -77,6 +77,13 @@ def compare(
         Path | None, typer.Option(help="Write a self-contained HTML report here.")
     ] = None,
     plots: Annotated[Path | None, typer.Option(help="Also write every figure as PNG here.")] = None,
+    also: Annotated[
+        str | None,
+        typer.Option(
+            help="Extra rows on the same folds: gbm (gradient-boosted trees), spline "
+            "(additive spline), e.g. gbm,spline; the tests are then Holm-corrected.",
+        ),
+    ] = None,
     explain: Annotated[
         bool,
         typer.Option(
@@ -123,6 +130,7 @@ def compare(
             time=time,
             max_levels=max_levels,
             group_rare=group_rare,
+            also=also or (),
         )
         explained = result.explain() if explain else None
         if report is not None or plots is not None:

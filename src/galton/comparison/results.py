@@ -19,6 +19,8 @@ LABELS = {
     "ridge": "ridge regression (penalty by leave-one-out)",
     "neuron": "linear neuron (gradient descent)",
     "network": "neural network",
+    "gbm": "gradient-boosted trees (scikit-learn)",
+    "spline": "additive spline (least squares, hinges)",
 }
 
 
@@ -106,6 +108,9 @@ class Comparison:
     #: Row weights (n,) and the missing-value policy, for explanations' refits.
     weights: np.ndarray | None = field(default=None, repr=False)
     missing: str = "error"
+    #: With ``also``: every challenger's paired test against the linear baseline, its p
+    #: value Holm-adjusted over the challengers (the network's verdict uses its own).
+    challengers: dict[str, Any] = field(default_factory=dict, repr=False)
     #: The ``Explanation``, once ``explain()`` has run (the report then shows it).
     explained: Any = field(default=None, repr=False)
 
@@ -143,6 +148,10 @@ class Comparison:
             "neuron_gap": self.neuron_gap,
             "network": self.network_params,
             "chosen_hidden": self.chosen_hidden,
+            "challengers": {
+                name: {**c["test"].__dict__, "p_unadjusted": c["p_unadjusted"]}
+                for name, c in self.challengers.items()
+            },
             "notes": self.notes,
             "elapsed_seconds": self.elapsed_seconds,
         }
@@ -179,8 +188,26 @@ class Comparison:
             if math.isfinite(r["F"])
             else "RESET test of the linear fit: not available (too few rows for the columns)"
         )
+        for name, c in self.challengers.items():
+            t = c["test"]
+            lines.append(
+                f"{LABELS[name]} vs the baseline: RMSE {t.reduction:.1%} lower (95% CI "
+                f"{t.ci_low:+.1%} to {t.ci_high:+.1%}), {format_p(t.p)} Holm-adjusted "
+                f"({format_p(c['p_unadjusted'])} alone)"
+            )
+        lines += self._cheaper()
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
+
+    def _cheaper(self) -> list[str]:
+        """Extra rows that do at least as well as the network, in words."""
+        net = self.scores["network"].rmse.mean()
+        return [
+            f"a cheaper model does as well: {LABELS[name]} (RMSE "
+            f"{self.scores[name].rmse.mean():.4g} against the network's {net:.4g})"
+            for name in self.challengers
+            if name != "network" and self.scores[name].rmse.mean() <= net
+        ]
 
     def explain(self, seed: int | None = None) -> Any:
         """Why and where the network differs from the line, out of fold on these folds

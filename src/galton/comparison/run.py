@@ -13,10 +13,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from galton.comparison.extra import adjusted, check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
 from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
-from galton.comparison.stats import corrected_resampled_t_test, explain_verdict, ramsey_reset
+from galton.comparison.stats import (
+    PairedTest,
+    corrected_resampled_t_test,
+    explain_verdict,
+    ramsey_reset,
+)
 from galton.data.preprocess import MISSING_POLICIES
 from galton.errors import DataError, ParameterError
 from galton.estimators import LinearRegression, NeuralRegressor, RidgeRegression
@@ -47,6 +53,12 @@ class _Plan:
     weights: np.ndarray | None = None
     groups: np.ndarray | None = None
     times: np.ndarray | None = None
+    also: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every row of the table: ``MODELS`` and the extra ones asked for."""
+        return MODELS + self.also
 
     def splits(self, folds: int, repeats: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """The folds every model shares: grouped, forward-chaining in time, or random."""
@@ -102,6 +114,7 @@ class _Plan:
                 progress=False,
             ),
             "network": self.network(chosen, seed),
+            **extra_models(self.also, self.categories, self.missing, seed),
         }
 
     def run_fold(
@@ -158,7 +171,7 @@ def _run_folds(
     """Every fold's results and splits, and the folds and repeats actually run: with a
     ``time_budget`` the first fold's time scales them (and the epochs) down."""
     planned = folds * repeats
-    with task_progress(planned * len(MODELS), "cross-validating", progress) as advance:
+    with task_progress(planned * len(plan.names), "cross-validating", progress) as advance:
         splits = plan.splits(folds, repeats, seed)
         results = [plan.run_fold(*splits[0], seed * 1000, advance)]
         if time_budget is not None:
@@ -187,9 +200,9 @@ def _run_folds(
     return results, splits, folds, repeats
 
 
-def _scores(results: list[dict[str, Any]]) -> dict[str, ModelScores]:
+def _scores(results: list[dict[str, Any]], names: tuple[str, ...]) -> dict[str, ModelScores]:
     scores = {}
-    for name in MODELS:
+    for name in names:
         metrics = [r[name][0] for r in results]
         scores[name] = ModelScores(
             name=name,
@@ -216,12 +229,16 @@ def _fold_models(
 
 
 def _out_of_fold(
-    n: int, splits: list[tuple[np.ndarray, np.ndarray]], results: list[dict[str, Any]], folds: int
+    n: int,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    results: list[dict[str, Any]],
+    folds: int,
+    names: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
     """Each model's predictions of every row from the fold that held it out (first repeat)."""
-    oof: dict[str, np.ndarray] = {name: np.full(n, np.nan) for name in MODELS}
+    oof: dict[str, np.ndarray] = {name: np.full(n, np.nan) for name in names}
     for (_train, test_rows), r in zip(splits[:folds], results[:folds], strict=False):
-        for name in MODELS:
+        for name in names:
             oof[name][test_rows] = r[name][3]
     return oof
 
@@ -250,6 +267,53 @@ def linear_baseline(results: list[dict[str, Any]]) -> tuple[str, str]:
             f"against least squares' {math.sqrt(ols):.4g}"
         )
     return "linear", ""
+
+
+def _notes(
+    notes: list[str],
+    test: PairedTest,
+    scores: dict[str, ModelScores],
+    baseline: str,
+    challengers: dict[str, Any],
+) -> float:
+    """The verdict's notes: Holm's correction, low power, a linear neuron that did not
+    converge; returns the neuron's relative RMSE gap to least squares."""
+    if challengers:
+        notes.append(
+            f"p values Holm-corrected over {len(challengers)} models against the linear "
+            f"baseline ({', '.join(challengers)})"
+        )
+    if test.df < LOW_POWER_DF:
+        notes.append(
+            f"low power: the paired test has {test.df} degrees of freedom ({test.df + 1} "
+            "folds in all); more folds or repeats give a firmer verdict"
+        )
+    neuron_gap = float(abs(scores["neuron"].rmse.mean() / scores["linear"].rmse.mean() - 1))
+    if neuron_gap > 1e-3 and baseline == "linear":
+        notes.append(
+            f"the linear neuron's RMSE differs from least squares by {neuron_gap:.2%}: "
+            "gradient descent did not fully converge"
+        )
+    return neuron_gap
+
+
+def _challengers(
+    scores: dict[str, ModelScores],
+    baseline: str,
+    also: tuple[str, ...],
+    sizes: tuple[float, float],
+    network: PairedTest,
+) -> dict[str, dict[str, Any]]:
+    """With extra rows: each challenger's corrected test against the baseline, the p
+    values Holm-adjusted together (none without extra rows)."""
+    if not also:
+        return {}
+    base = scores[baseline].rmse
+    tests = {"network": network}
+    for name in also:
+        tests[name] = corrected_resampled_t_test((base - scores[name].rmse) / base, *sizes)
+    p = holm({name: t.p for name, t in tests.items()})
+    return {name: {"test": adjusted(t, p[name]), "p_unadjusted": t.p} for name, t in tests.items()}
 
 
 def _clock() -> float:
@@ -331,6 +395,7 @@ def compare(
     time: Any = None,
     max_levels: int | None = None,
     group_rare: bool = False,
+    also: Any = (),
 ) -> Comparison:
     """Cross-validate linear regression against a neural network and decide.
 
@@ -369,6 +434,10 @@ def compare(
         Forward-chaining folds: train on the past, test on the next block of time.
     max_levels, group_rare
         How text columns are taken, as for the estimators.
+    also : tuple of {"gbm", "spline"} or str
+        Extra rows on the same folds: gradient-boosted trees (scikit-learn) and an additive
+        spline model; the network's and their tests against the linear baseline are then
+        Holm-corrected together.
     """
     started = _clock()
     if missing not in MISSING_POLICIES:
@@ -381,33 +450,26 @@ def compare(
     Xf, y_arr, target, categories, roles = data.X, data.y, data.target, data.categories, data.roles
     _check_settings(hidden, threshold)
     n = len(y_arr)
-    plan = _Plan(Xf, y_arr, hidden, backend, missing, categories)
+    plan = _Plan(Xf, y_arr, hidden, backend, missing, categories, also=check_also(also))
     plan.weights, plan.groups, plan.times = data.weights, data.groups, data.times
     folds, repeats = _fold_counts(data, folds, repeats, plan.notes)
     results, splits, folds, repeats = _run_folds(
         plan, folds, repeats, seed, time_budget, progress, started
     )
-    scores = _scores(results)
+    scores = _scores(results, plan.names)
     baseline, reason = linear_baseline(results)
     base = scores[baseline].rmse
     reductions = (base - scores["network"].rmse) / base
-    test = corrected_resampled_t_test(reductions, *_fold_sizes(splits, n, folds, plan))
+    sizes = _fold_sizes(splits, n, folds, plan)
+    test = corrected_resampled_t_test(reductions, *sizes)
+    challengers = _challengers(scores, baseline, plan.also, sizes, test)
+    test = challengers["network"]["test"] if challengers else test
     fit_ratio = float(scores["network"].fit_seconds.mean() / scores[baseline].fit_seconds.mean())
     reset = ramsey_reset(Xf, y_arr, categories, data.weights)
     verdict, explanation = explain_verdict(
         test, threshold, alpha, fit_ratio, reset, reductions, (baseline, reason)
     )
-    if test.df < LOW_POWER_DF:
-        plan.notes.append(
-            f"low power: the paired test has {test.df} degrees of freedom ({len(reductions)} "
-            "folds in all); more folds or repeats give a firmer verdict"
-        )
-    neuron_gap = float(abs(scores["neuron"].rmse.mean() / scores["linear"].rmse.mean() - 1))
-    if neuron_gap > 1e-3 and baseline == "linear":
-        plan.notes.append(
-            f"the linear neuron's RMSE differs from least squares by {neuron_gap:.2%}: "
-            "gradient descent did not fully converge"
-        )
+    neuron_gap = _notes(plan.notes, test, scores, baseline, challengers)
     return Comparison(
         verdict=verdict,
         explanation=explanation,
@@ -435,10 +497,11 @@ def compare(
         },
         chosen_hidden=[r["hidden"] for r in results],
         notes=plan.notes,
-        oof=_out_of_fold(n, splits, results, folds),
+        oof=_out_of_fold(n, splits, results, folds, plan.names),
         fold_models=_fold_models(splits, results, folds),
         weights=data.weights,
         missing=missing,
+        challengers=challengers,
         X=Xf,
         y=y_arr,
         categories=categories,
