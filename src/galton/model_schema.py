@@ -133,6 +133,8 @@ COMMON = {
 }
 #: An interaction term: ``[column, power, [[column, power], ...]]``.
 INTERACTION = triple(COUNT, integer(1, 30), items(pair(COUNT, integer(1, 30)), max_len=30))
+#: Optional in every kind (files before it lack it): the training inputs' ranges.
+OPTIONAL_COMMON = {"input_ranges": optional(pair(items(number()), items(number())))}
 LINEAR = record(
     {
         **COMMON,
@@ -154,6 +156,7 @@ LINEAR = record(
         "log_weights_sum": number(),
     },
     {
+        **OPTIONAL_COMMON,
         "qr_summary": optional(
             record(
                 {
@@ -203,7 +206,8 @@ RIDGE = record(
                 "tss": number(low=0),
             }
         ),
-    }
+    },
+    OPTIONAL_COMMON,
 )
 _CONFIG_TYPES: dict[str, Check] = {
     "loss": text(LOSSES),
@@ -257,6 +261,7 @@ NEURAL = record(
         "calibration_source": text(max_len=64),
     },
     {
+        **OPTIONAL_COMMON,
         "member_histories": items(LOSS_CURVE, max_len=10_000),
         "weight_decay_search": items(pair(number(low=0), ANY_NUMBER), max_len=100),
         "updates": items(mapping(ANY_NUMBER, max_len=100)),
@@ -345,6 +350,9 @@ def _check_columns(meta: dict[str, Any]) -> None:
         raise Invalid("fields 'formula' and 'params.formula' disagree")
     if formula is not None and formula["columns"] != meta["feature_names_in"]:
         raise Invalid("field 'formula.columns' does not match 'feature_names_in'")
+    ranges = meta.get("input_ranges")
+    if ranges is not None and not len(ranges[0]) == len(ranges[1]) == len(names):
+        raise Invalid("field 'input_ranges' must give one range per design input")
 
 
 def _check_linear(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:

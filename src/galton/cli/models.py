@@ -66,6 +66,18 @@ def predict(
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the input rows with predictions here.")
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Flag rows not to trust: outside the training ranges, high leverage, or "
+            "(with --against) where two models disagree beyond their intervals.",
+        ),
+    ] = False,
+    against: Annotated[
+        Path | None,
+        typer.Option(help="With --check: a second saved model (the network for a line)."),
+    ] = None,
     as_json: JsonOpt = False,
     key: KeyOpt = None,
     quiet: QuietOpt = False,
@@ -79,6 +91,10 @@ def predict(
     options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
     frame = read_table(data, fmt, options)
     frame = frame.set_axis([str(c) for c in frame.columns], axis=1)
+    if check or against is not None:
+        other = load_model(against, key, backend) if against is not None else None
+        _checked(estimator, frame, other, out, as_json)
+        return
     result = estimator.predict(frame, interval=interval) if interval else estimator.predict(frame)
     column = f"predicted_{estimator.target_name_}"
     table = frame.copy()
@@ -106,6 +122,32 @@ def predict(
         return
     shown = [column, "lower", "upper"] if interval else [column]
     echo(table[shown].to_string(index=False))
+
+
+def _checked(estimator: Any, frame: Any, other: Any, out: Path | None, as_json: bool) -> None:
+    """``predict --check``: the predictions with their flags."""
+    try:
+        table = estimator.check(frame, against=other)
+    except (AttributeError, TypeError) as exc:  # a model without intervals
+        raise GaltonError(f"--against: both models need prediction intervals ({exc})") from None
+    table = table.rename(columns={"prediction": f"predicted_{estimator.target_name_}"})
+    if out is not None:
+        write_table_atomic(frame.join(table), out)
+    flagged = int(table["flagged"].sum())
+    if as_json:
+        emit_json(
+            {
+                "flagged": flagged,
+                "rows": table.to_dict(orient="list"),
+                "written_to": str(out) if out else None,
+            }
+        )
+        return
+    echo(f"{flagged} of {len(table)} rows flagged")
+    if out is None:
+        echo(table.to_string(index=False))
+    else:
+        echo(f"wrote {len(table)} predictions with their flags to {out}")
 
 
 @app.command()

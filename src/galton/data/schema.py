@@ -97,6 +97,9 @@ class InputSchema:
         self.target_name_ = ""
         self.rows_used_: np.ndarray = np.empty(0, dtype=int)
         self.rows_given_: np.ndarray = np.empty(0, dtype=int)
+        #: the training inputs' range per design input (d,), when the fit saw them all
+        self.input_min_: np.ndarray | None = None
+        self.input_max_: np.ndarray | None = None
 
     @property
     def learned(self) -> bool:
@@ -118,9 +121,35 @@ class InputSchema:
         assert self.preprocessor_ is not None
         return self.preprocessor_
 
+    def note_ranges(self, X: np.ndarray) -> None:
+        """Widen the training inputs' ranges to cover the rows ``X`` (n, d)."""
+        if X.shape[0] == 0:
+            return
+        with np.errstate(invalid="ignore"):
+            low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+        if self.input_min_ is None or self.input_max_ is None:
+            self.input_min_, self.input_max_ = low.astype(float), high.astype(float)
+        else:
+            self.input_min_ = np.fmin(self.input_min_, low)
+            self.input_max_ = np.fmax(self.input_max_, high)
+
+    def outside_ranges(self, X: np.ndarray) -> np.ndarray | None:
+        """Which inputs of each row (n, d) lie outside the training ranges (None when the
+        ranges are not known: a Dask fit or an older file)."""
+        if self.input_min_ is None or self.input_max_ is None:
+            return None
+        with np.errstate(invalid="ignore"):
+            return (self.input_min_ > X) | (self.input_max_ < X)
+
     def to_state(self) -> dict[str, Any]:
         """What a model file keeps of the inputs (JSON-ready)."""
+        ranges = None
+        if self.input_min_ is not None and self.input_max_ is not None:
+            finite = np.isfinite(self.input_min_) & np.isfinite(self.input_max_)
+            if finite.all():
+                ranges = [self.input_min_.tolist(), self.input_max_.tolist()]
         return {
+            "input_ranges": ranges,
             "preprocessor": self.preprocessor.to_dict(),
             "feature_names_in": self.feature_names_in_,
             "feature_names": self.feature_names_,
@@ -136,6 +165,9 @@ class InputSchema:
         self.target_name_ = meta["target"]
         formula = meta.get("formula")
         self.formula_ = FormulaDesign.from_dict(formula) if formula else None
+        ranges = meta.get("input_ranges")
+        if ranges is not None:
+            self.input_min_, self.input_max_ = (np.asarray(r, dtype=float) for r in ranges)
         return self
 
     def training_data(
@@ -160,6 +192,7 @@ class InputSchema:
         self.rows_used_ = features.index.to_numpy()
         self.learn(features, str(target.name), source)
         X_arr, y_arr, w = self.arrays(features, target, weights, source)
+        self.note_ranges(X_arr)
         if X_arr.shape[0] < 2:
             raise DataError(f"{source}: {X_arr.shape[0]} sample(s) left to fit; need at least 2")
         if np.ptp(y_arr) == 0:
@@ -340,7 +373,9 @@ class InputSchema:
                 self.learn(X_part, target, chunk.source)
                 features = self.feature_names_in_  # every chunk: the same columns
                 fitted = True
-            yield self.arrays(X_part, y_part, w_part, chunk.source, chunk.first_row)
+            found = self.arrays(X_part, y_part, w_part, chunk.source, chunk.first_row)
+            self.note_ranges(found[0])
+            yield found
         if not fitted:
             raise DataError(f"{describe_source(source)}: no data rows")
 
@@ -392,6 +427,7 @@ class InputSchema:
         self.feature_names_ = names
         self.target_name_ = str(getattr(y, "name", None) or "y")
         self._warn_few_values(target, "data")
+        self.note_ranges(X)
         return X, target, w
 
     def inputs(self, X: Any) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import pandas as pd
 
 from galton.data.schema import InputSchema
 from galton.errors import (
@@ -185,6 +186,17 @@ class _Estimator:
         if path is not None:
             check_destination(path)  # before the work
         return fit_page_html(self._page(X, y, sample_weight), path, plots_dir)
+
+    def check(self, X: Any, against: Any = None, level: float = 0.95) -> pd.DataFrame:
+        """The predictions of ``X`` with flags for rows not to trust: outside the
+        training ranges, of high leverage (least squares), or, with ``against`` (another
+        fitted model: the network for a line, the line for a network), where the two
+        disagree beyond their ``level`` prediction intervals
+        (``galton.estimators.checking``)."""
+        from galton.estimators.checking import check_rows
+
+        self._require_fitted()
+        return check_rows(self, X, against, level)
 
     def _page(self, X: Any, y: Any, sample_weight: Any) -> FitPage:
         return prediction_page(self, X, y, f"{type(self).__name__}: {self.target_name_}")

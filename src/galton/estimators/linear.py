@@ -511,13 +511,18 @@ class LinearRegression(LinearInference):
     @overload
     def predict(self, X: Any, *, return_std: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
 
+    @overload
+    def predict(self, X: Any, *, check: Literal[True], against: Any = None) -> pd.DataFrame: ...
+
     def predict(
         self,
         X: Any,
         interval: str | float | None = None,
         level: float = 0.95,
         return_std: bool = False,
-    ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray]:
+        check: bool = False,
+        against: Any = None,
+    ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray] | pd.DataFrame:
         """Predictions of shape (n,), a ``PredictionInterval``, or ``(mean, std)``.
 
         Parameters
@@ -532,7 +537,11 @@ class LinearRegression(LinearInference):
         return_std : bool
             Also return the standard deviation (n,) of a new observation: the residual
             scale and the estimate's own uncertainty, ``s * sqrt(1 + x' (X'X)^-1 x)``.
+        check, against
+            A frame of predictions with flags for rows not to trust (``check``).
         """
+        if check:
+            return self.check(X, against, level)
         X_arr = self._inputs(X)
         with np.errstate(all="ignore"):
             pred = _require_finite(self._predict_design(X_arr), "the model predicts")
@@ -552,13 +561,7 @@ class LinearRegression(LinearInference):
             "None, 'confidence', 'prediction' or a float level",
         )
         _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
-        r, sol = self.results_, self.results_.solution
-        var_mean = r.mean_variance(build_design(X_arr, self.terms_))
-        var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
-        if return_std:
-            return pred, np.sqrt(var) / sol.y_scale
-        half = r.quantile(0.5 + level / 2) * np.sqrt(var) / sol.y_scale
-        return PredictionInterval(pred, pred - half, pred + half)
+        return self._interval(X_arr, pred, interval, level, return_std)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         # computed while the rows are here, so the file keeps them (ANOVA's refits only

@@ -11,8 +11,9 @@ import pandas as pd
 
 from galton.data.preprocess import output_names
 from galton.errors import ParameterError
-from galton.estimators.base import _Estimator
+from galton.estimators.base import PredictionInterval, _Estimator
 from galton.estimators.page import FitPage, linear_page
+from galton.estimators.params import check as _check
 from galton.exact import build_design
 from galton.exact.anova import anova_rows, formula_factors, nested_test, term_groups
 from galton.exact.diagnostics import (
@@ -47,6 +48,34 @@ class LinearInference(_Estimator):
 
     def _predict_design(self, X_arr: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def _interval(
+        self, X_arr: np.ndarray, pred: np.ndarray, interval: str, level: float, return_std: bool
+    ) -> PredictionInterval | tuple[np.ndarray, np.ndarray]:
+        """``predict``'s interval (or standard deviation) of the rows ``X_arr`` (n, d)."""
+        _check(
+            "predict",
+            "interval",
+            interval,
+            interval in ("confidence", "prediction"),
+            "None, 'confidence', 'prediction' or a float level",
+        )
+        _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
+        r, sol = self.results_, self.results_.solution
+        var_mean = r.mean_variance(build_design(X_arr, self.terms_))
+        var = var_mean + (r.scale_scaled if interval == "prediction" else 0.0)
+        if return_std:
+            return pred, np.sqrt(var) / sol.y_scale
+        half = r.quantile(0.5 + level / 2) * np.sqrt(var) / sol.y_scale
+        return PredictionInterval(pred, pred - half, pred + half)
+
+    def leverage(self, X_arr: np.ndarray) -> np.ndarray:
+        """Each row's leverage (n,) under the fit's exact factor, ``x' (X'WX)^-1 x``
+        (rows of the design inputs, as ``_inputs`` gives them)."""
+        kept = ~self.results_.solution.aliased
+        design = build_design(X_arr, self.terms_)[:, kept]
+        bread = self.results_.solution.cov_unscaled[np.ix_(kept, kept)]
+        return np.einsum("ij,jk,ik->i", design, bread, design)
 
     def _page(self, X: Any, y: Any, sample_weight: Any) -> FitPage:
         return linear_page(self, X, y, sample_weight)

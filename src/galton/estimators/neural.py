@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
+import pandas as pd
 
 from galton import backends as engine_registry
 from galton.data.chunks import DEFAULT_CHUNK_ROWS
@@ -428,9 +429,17 @@ class NeuralRegressor(_Estimator):
     @overload
     def predict(self, X: Any, *, return_std: Literal[True]) -> tuple[np.ndarray, np.ndarray]: ...
 
+    @overload
+    def predict(self, X: Any, *, check: Literal[True], against: Any = None) -> pd.DataFrame: ...
+
     def predict(
-        self, X: Any, interval: float | None = None, return_std: bool = False
-    ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray]:
+        self,
+        X: Any,
+        interval: float | None = None,
+        return_std: bool = False,
+        check: bool = False,
+        against: Any = None,
+    ) -> np.ndarray | PredictionInterval | tuple[np.ndarray, np.ndarray] | pd.DataFrame:
         """Predictions of shape (n,), a ``PredictionInterval`` at level ``interval``, or
         ``(mean, std)`` with ``return_std``.
 
@@ -441,7 +450,11 @@ class NeuralRegressor(_Estimator):
         held-out rows (the linear neuron without early stopping) the training rows
         calibrate, which makes intervals optimistic. ``std`` is the spread scaled to the
         held-out rows' root mean square normalised residual (for log-likelihoods).
+        ``check`` (with ``against``, the line) returns a frame of predictions with flags
+        for rows not to trust (``check``).
         """
+        if check:
+            return self.check(X, against)
         Xs = self._standardised_inputs(X)
         with np.errstate(all="ignore"):
             mean, spread = self.results_.distribution(Xs)
