@@ -68,3 +68,13 @@ def test_cli_examples_json_on_another_engine() -> None:
 def test_cli_examples_bad_names() -> None:
     assert_user_error(galton_cli("examples", "keras"), "unknown example 'keras'")
     assert_user_error(galton_cli("examples", "all", "--backend", "caffe"), "unknown backend")
+
+
+def test_age_income_walk_through():
+    """``galton examples age-income``: line, network, explanation and formula, checked."""
+    from galton.tutorial import age_income_tutorial
+
+    found = age_income_tutorial(folds=3, hidden=(16,))
+    assert found.passed, [c for c in found.checks if not c.passed]
+    assert [t.split(".")[0] for t, _ in found.steps] == ["1", "2", "3", "4"]
+    assert "~" in found.steps[3][1]  # the formula

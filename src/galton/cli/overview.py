@@ -85,7 +85,11 @@ def _number(value: float | None) -> str:
 @app.command()
 def examples(
     which: Annotated[
-        str, typer.Argument(help="least-squares, tensorflow, pytorch, theano or all.")
+        str,
+        typer.Argument(
+            help="least-squares, tensorflow, pytorch, theano or all (the four tutorials), "
+            "or age-income: line, network, explanation and formula on the bundled data."
+        ),
     ] = "all",
     backend: Annotated[
         str | None, typer.Option(help="Run on this engine instead of the tutorial's own.")
@@ -99,8 +103,13 @@ def examples(
     from galton.backends import canonical_name, get_backend
     from galton.examples import NAMES, run_examples
 
+    if which == "age-income":
+        _walk_through(as_json)
+        return
     if which not in (*NAMES, "all"):
-        raise GaltonError(f"unknown example '{which}' (choose from {', '.join(NAMES)}, all)")
+        raise GaltonError(
+            f"unknown example '{which}' (choose from {', '.join(NAMES)}, all, age-income)"
+        )
     if backend is not None:
         get_backend(canonical_name(backend))
     results = run_examples(which, backend)
@@ -130,4 +139,22 @@ def examples(
             echo(f"\nplot written to {plot}")
     if failed:
         echo(f"galton: examples failed their checks: {', '.join(failed)}", err=True)
+        raise Exit(1)
+
+
+def _walk_through(as_json: bool) -> None:
+    """``galton examples age-income``: the steps and their checks."""
+    from galton.tutorial import age_income_tutorial
+
+    found = age_income_tutorial()
+    if as_json:
+        emit_json(found.to_dict())
+    else:
+        for title, text in found.steps:
+            echo(f"\n{title}\n{text}")
+        echo("\nchecks:")
+        for c in found.checks:
+            echo(f"  {'ok' if c.passed else 'FAILED'}: {c.quantity} = {c.galton:.4g} ({c.rule})")
+    if not found.passed:
+        echo("galton: the age-income walk-through failed its checks", err=True)
         raise Exit(1)

@@ -36,7 +36,7 @@ def _regions(cmp: Comparison, folds: list[Fold], baseline: str, seed: int) -> li
 def third_answer(cmp: Comparison, recovery: Recovery) -> tuple[str, str]:
     """The verdict with the readable model in view: a network that beats the line but
     not the line with its terms earns ``nay: a readable model does``."""
-    terms = len(recovery.terms)
+    terms = sum(len(t.formula().split(" + ")) for t in recovery.terms)
     share, gain = recovery.share, recovery.network_gain
     kept = (
         f"least squares with {terms} extra term{'s' if terms != 1 else ''} keeps "
