@@ -201,3 +201,17 @@ def test_coverage_finds_where_constant_variance_intervals_under_cover():
     assert linear.groups.loc["decile 1", "coverage"] > 0.97  # and too wide where it is not
     body = found.to_dict()["interval_coverage"]
     assert {c["model"] for c in body} == {"linear", "network"}
+
+
+def test_the_learning_curve_keeps_to_the_time_budget(curved):
+    from galton.explain.run import _affordable
+
+    _, cmp, _ = curved
+    notes: list[str] = []
+    cmp.time_budget = cmp.elapsed_seconds  # nothing left
+    try:
+        assert not _affordable(cmp, notes) and "learning curve left out" in notes[0]
+        cmp.time_budget = cmp.elapsed_seconds + 1e6
+        assert _affordable(cmp, [])
+    finally:
+        cmp.time_budget = None

@@ -111,6 +111,8 @@ class Comparison:
     #: With ``also``: every challenger's paired test against the linear baseline, its p
     #: value Holm-adjusted over the challengers (the network's verdict uses its own).
     challengers: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: The seconds ``compare`` was asked to aim for (``explain`` keeps to them too).
+    time_budget: float | None = None
     #: The ``Explanation``, once ``explain()`` has run (the report then shows it).
     explained: Any = field(default=None, repr=False)
 

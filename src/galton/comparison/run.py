@@ -502,6 +502,7 @@ def compare(
         weights=data.weights,
         missing=missing,
         challengers=challengers,
+        time_budget=time_budget,
         X=Xf,
         y=y_arr,
         categories=categories,

@@ -33,6 +33,23 @@ def _regions(cmp: Comparison, folds: list[Fold], baseline: str, seed: int) -> li
     return where_the_network_wins(cmp.X, lin, net, cmp.weights, halves, seed)
 
 
+def _affordable(cmp: Comparison, notes: list[str]) -> bool:
+    """Whether the learning curve fits in what is left of ``compare``'s time budget: its
+    refits cost about three quarters of the first repeat's fits (25% and 50% of the rows)."""
+    if cmp.time_budget is None:
+        return True
+    k = len(cmp.fold_models)
+    cost = 0.75 * sum(float(cmp.scores[m].fit_seconds[:k].sum()) for m in (cmp.baseline, "network"))
+    left = cmp.time_budget - cmp.elapsed_seconds
+    if cost <= left:
+        return True
+    notes.append(
+        f"learning curve left out: it would take about {cost:.0f} s, {max(left, 0):.0f} s of "
+        "the time budget were left"
+    )
+    return False
+
+
 def third_answer(cmp: Comparison, recovery: Recovery) -> tuple[str, str]:
     """The verdict with the readable model in view: a network that beats the line but
     not the line with its terms earns ``nay: a readable model does``."""
@@ -83,6 +100,7 @@ def explain(cmp: Comparison, seed: int | None = None) -> Explanation:
     found = Explanation(
         cmp.target, baseline, verdict, text, importance, curves, pairs, regions, recovery, notes
     )
-    found.growth = learning_curve(cmp, folds, baseline, seed)
+    if _affordable(cmp, notes):
+        found.growth = learning_curve(cmp, folds, baseline, seed)
     found.coverage = coverage(folds, cmp, regions)
     return found
