@@ -132,37 +132,13 @@ def test_cli_explain(tmp_path):
     frame = pd.DataFrame({"x": rng.uniform(-2, 2, 300), "z": rng.normal(size=300)})
     frame["y"] = np.sin(2 * frame.x) * 3 + frame.z + rng.normal(scale=0.3, size=300)
     frame.to_csv(tmp_path / "d.csv", index=False)
-    done = galton_cli(
-        "explain",
-        str(tmp_path / "d.csv"),
-        "-t",
-        "y",
-        "--folds",
-        "3",
-        "--repeats",
-        "1",
-        "--hidden",
-        "16",
-        "--json",
-    )
+    args = [str(tmp_path / "d.csv"), "-t", "y", "--folds", "3", "--repeats", "1", "--hidden", "16"]
+    done = galton_cli("explain", *args, "--json")
     assert done.returncode == 0, done.stderr
     body = json.loads(done.stdout)
     assert body["explanation"]["recovered"]["terms"][0].startswith("np.maximum(x")
     assert {i["feature"] for i in body["explanation"]["importance"]} == {"x", "z"}
-    text = galton_cli(
-        "compare",
-        str(tmp_path / "d.csv"),
-        "-t",
-        "y",
-        "--folds",
-        "3",
-        "--repeats",
-        "1",
-        "--hidden",
-        "16",
-        "--explain",
-        "--quiet",
-    )
+    text = galton_cli("compare", *args, "--explain", "--quiet")
     assert "A readable model" in text.stdout and "Where the network wins" in text.stdout
 
 

@@ -553,14 +553,6 @@ class LinearRegression(LinearInference):
             return pred
         if isinstance(interval, float):
             interval, level = "prediction", float(interval)
-        _check(
-            "predict",
-            "interval",
-            interval,
-            interval in ("confidence", "prediction"),
-            "None, 'confidence', 'prediction' or a float level",
-        )
-        _check("predict", "level", level, 0 < level < 1, "a float in (0, 1)")
         return self._interval(X_arr, pred, interval, level, return_std)
 
     def _state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -230,26 +230,50 @@ def region_reductions(
     return render(draw, size=(8.0, 1.0 + 0.5 * len(names)))
 
 
+def dependence_panel(
+    ax: Any,
+    grid: np.ndarray,
+    categorical: bool,
+    ice: np.ndarray,
+    curves: list[tuple[np.ndarray, str, str]],
+    labels: tuple[str, str],
+) -> None:
+    """One input's partial dependence: individual curves ``ice`` (m, g) in grey under
+    ``curves`` (values (g,), colour, label); a text column's levels as points."""
+    x = np.arange(len(grid)) if categorical else grid.astype(float)
+    style = "o" if categorical else "-"
+    for curve in ice:
+        ax.plot(x, curve, style, color="0.7", lw=0.5, alpha=0.5, ms=2)
+    for values, colour, label in curves:
+        ax.plot(x, values, style, color=colour, lw=2.5, ms=6, label=label)
+    if categorical:
+        ax.set_xticks(x, [str(v) for v in grid], rotation=30, fontsize=7)
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
+
+
+def grid_of_panels(count: int, draw_one: Callable[[Any, int], None]) -> Callable[[Any], None]:
+    """A drawing of ``count`` panels two to a row, ``draw_one(ax, k)`` each."""
+
+    def draw(fig: Any) -> None:
+        cols = min(2, count)
+        rows = (count + cols - 1) // cols
+        for k in range(count):
+            draw_one(fig.add_subplot(rows, cols, k + 1), k)
+
+    return draw
+
+
 def explained_dependence(curves: list[Any], yname: str) -> bytes:
     """Both models' partial dependence per input with the network's ICE curves."""
 
-    def draw(fig: Any) -> None:
-        cols = min(2, len(curves))
-        rows = (len(curves) + cols - 1) // cols
-        for k, c in enumerate(curves):
-            ax = fig.add_subplot(rows, cols, k + 1)
-            x = np.arange(len(c.grid)) if c.categorical else c.grid.astype(float)
-            style = "o" if c.categorical else "-"
-            for curve in c.ice:
-                ax.plot(x, curve, style, color="0.75", lw=0.5, ms=2)
-            ax.plot(x, c.linear, style, color=LINEAR_COLOUR, lw=2, label="linear")
-            ax.plot(x, c.network, style, color=NETWORK_COLOUR, lw=2, label="network")
-            if c.categorical:
-                ax.set_xticks(x, [str(v) for v in c.grid], rotation=30, fontsize=7)
-            ax.set_xlabel(c.feature)
-            ax.set_ylabel(f"mean predicted {yname}")
-            if k == 0:
-                ax.legend(fontsize=8)
+    def one(ax: Any, k: int) -> None:
+        c = curves[k]
+        lines = [(c.linear, LINEAR_COLOUR, "linear"), (c.network, NETWORK_COLOUR, "network")]
+        dependence_panel(
+            ax, c.grid, c.categorical, c.ice, lines, (c.feature, f"mean predicted {yname}")
+        )
+        if k == 0:
+            ax.legend(fontsize=8)
 
-    rows = (len(curves) + 1) // 2
-    return render(draw, size=(9.0, 3.4 * rows))
+    return render(grid_of_panels(len(curves), one), size=(9.0, 3.4 * ((len(curves) + 1) // 2)))

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from galton.report.figures import LINEAR_COLOUR, NETWORK_COLOUR, render
+from galton.report.figures import (
+    LINEAR_COLOUR,
+    NETWORK_COLOUR,
+    dependence_panel,
+    grid_of_panels,
+    render,
+)
 
 if TYPE_CHECKING:  # types only: the report imports no model code
     from galton.estimators.inspection import Dependence
@@ -144,20 +150,11 @@ def dependence_plots(curves: list[Dependence], target: str) -> bytes:
     """Partial dependence (thick) over individual conditional expectation curves (thin)
     for each input; a text column's levels as points."""
 
-    def draw(fig: Any) -> None:
-        cols = min(2, len(curves))
-        rows = (len(curves) + cols - 1) // cols
-        for k, dep in enumerate(curves):
-            ax = fig.add_subplot(rows, cols, k + 1)
-            x = np.arange(len(dep.grid)) if dep.categorical else dep.grid.astype(float)
-            style = "o" if dep.categorical else "-"
-            for curve in dep.ice:
-                ax.plot(x, curve, style, color="0.6", lw=0.6, alpha=0.4, ms=2)
-            ax.plot(x, dep.mean, style, color=NETWORK_COLOUR, lw=2.5, ms=6)
-            if dep.categorical:
-                ax.set_xticks(x, [str(v) for v in dep.grid], rotation=30, fontsize=7)
-            ax.set_xlabel(dep.name)
-            ax.set_ylabel(f"predicted {target}")
+    def one(ax: Any, k: int) -> None:
+        dep = curves[k]
+        lines = [(dep.mean, NETWORK_COLOUR, "partial dependence")]
+        dependence_panel(
+            ax, dep.grid, dep.categorical, dep.ice, lines, (dep.name, f"predicted {target}")
+        )
 
-    rows = (len(curves) + 1) // 2
-    return render(draw, size=(9.0, 3.4 * rows))
+    return render(grid_of_panels(len(curves), one), size=(9.0, 3.4 * ((len(curves) + 1) // 2)))
