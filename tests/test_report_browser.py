@@ -84,7 +84,7 @@ def test_report_renders_in_chromium(report: Path, tmp_path: Path) -> None:
     driver = _chromium(tmp_path)
     try:
         shown = ["verdict", "metrics", "explanation", "importance", "regions", "formula", "growth"]
-        shown += ["coverage-linear", "coverage-network"]
+        shown += ["coverage-linear", "coverage-network", "recovered-coefficients"]
         _check_page(driver, report, tmp_path, shown, images=8)
         verdict = driver.find_element(By.ID, "verdict")
         assert verdict.text.split()[0] in ("YAY", "NAY")

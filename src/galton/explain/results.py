@@ -94,7 +94,13 @@ class Explanation:
             f"  {r.formula}",
             f"  keeps {r.share.mean:.0%} of the network's RMSE reduction "
             f"(95% CI {r.share.ci_low:.0%} to {r.share.ci_high:.0%}); {versus(r)}",
-            f"  fit it: galton fit DATA --formula '{r.formula}'",
+            f"  fit it: galton fit DATA --formula '{r.formula}'"
+            + (
+                f" (on all rows: R-squared {r.model.rsquared_:.4f}, residual standard error "
+                f"{r.model.resid_std_err_:.4g}; its coefficients in --json and the report)"
+                if r.model is not None
+                else ""
+            ),
         ]
         if self.growth is not None:
             g = self.growth

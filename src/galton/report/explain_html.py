@@ -77,7 +77,20 @@ def _recovered(found: Explanation) -> str:
         f"to {share.ci_high:.0%}); the network's relative RMSE reduction over it is "
         f"{gain.mean:+.1%} (CI {gain.ci_low:+.1%} to {gain.ci_high:+.1%}).</p>"
         f'<pre id="formula">galton fit DATA --formula {html.escape(repr(r.formula))}</pre>'
+        + _recovered_statistics(r.model)
     )
+
+
+def _recovered_statistics(model: Any) -> str:
+    """The readable model fitted on all rows: its coefficient table and fit."""
+    if model is None:
+        return ""
+    fit = (
+        f"<p>Fitted on all rows: R² {fmt(model.rsquared_)}, adjusted R² "
+        f"{fmt(model.rsquared_adj_)}, residual standard error {fmt(model.resid_std_err_)}, "
+        f"AIC {fmt(model.aic_)}.</p>"
+    )
+    return fit + frame_table(model.summary_frame(), "recovered-coefficients", "term")
 
 
 def _growth(found: Explanation) -> str:
