@@ -240,7 +240,8 @@ NEURAL = record(
                 "n_inputs": integer(1, 10**6),
                 "hidden": items(integer(1, 10**6), max_len=100),
                 "activation": text(ACTIVATIONS),
-            }
+            },
+            {"skip": flag},
         ),
         "train_config": record({}, _CONFIG_TYPES),
         "history": record(
@@ -403,7 +404,10 @@ def _check_neural(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
     if n_in != len(meta["feature_names"]):
         raise Invalid("field 'network.n_inputs' does not match the model's features")
     gaussian = meta["train_config"].get("loss") == "gaussian"
-    spec = NetworkSpec(n_in, tuple(net["hidden"]), net["activation"], 2 if gaussian else 1)
+    outputs = 2 if gaussian else 1
+    spec = NetworkSpec(
+        n_in, tuple(net["hidden"]), net["activation"], outputs, net.get("skip", False)
+    )
     shapes = spec.param_shapes()
     precision = (meta["train_config"].get("dtype", "float64"),)
     expected = {"x_mean", "x_scale"}

@@ -107,15 +107,19 @@ def _network(g: _Graph, model: Any, X: str) -> str:
     )
     means = []
     for params in model.members_:
+        skip = params[-1][:, :1] if len(params) % 2 else None  # the linear path
+        layers = params[:-1] if skip is not None else params
         # the mean output only: a Gaussian-loss network's second output is its variance
-        params = [*params[:-2], params[-2][:, :1], params[-1][:1]]
-        n_layers = len(params) // 2
+        layers = [*layers[:-2], layers[-2][:, :1], layers[-1][:1]]
+        n_layers = len(layers) // 2
         h = standardised
         for layer in range(n_layers):
-            product = g.op("MatMul", [h, g.const(params[2 * layer])])
-            h = g.op("Add", [product, g.const(params[2 * layer + 1])])
+            product = g.op("MatMul", [h, g.const(layers[2 * layer])])
+            h = g.op("Add", [product, g.const(layers[2 * layer + 1])])
             if layer < n_layers - 1:
                 h = _activation(g.op, h, model.net_.activation)
+        if skip is not None:
+            h = g.op("Add", [h, g.op("MatMul", [standardised, g.const(skip)])])
         means.append(h)
     mean = means[0] if len(means) == 1 else g.op("Sum", means)
     scale = scaling.y_scale / len(means)  # the members' average, in the target's units

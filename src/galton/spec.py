@@ -26,12 +26,23 @@ class NetworkSpec:
     n_outputs : int
         1: the prediction; 2 for the Gaussian loss: the mean and the raw scale whose
         softplus is the variance.
+    skip : bool
+        A linear path from the inputs to the outputs beside the hidden layers
+        (``y = X Ws + mlp(X)``), its weights ``Ws`` (in, out) last in the parameter list
+        and never decayed: the network holds the linear model exactly, and a strong
+        weight decay switches the rest off. Only with hidden layers.
     """
 
     n_inputs: int
     hidden: tuple[int, ...] = ()
     activation: str = "relu"
     n_outputs: int = 1
+    skip: bool = False
+
+    @property
+    def has_skip(self) -> bool:
+        """Whether the parameter list ends with the linear path's weights."""
+        return self.skip and bool(self.hidden)
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -39,11 +50,14 @@ class NetworkSpec:
         return (self.n_inputs, *self.hidden, self.n_outputs)
 
     def param_shapes(self) -> list[tuple[int, ...]]:
-        """Shapes of the shared parameter list ``[W1, b1, W2, b2, ...]``; ``W`` is (in, out)."""
+        """Shapes of the shared parameter list ``[W1, b1, W2, b2, ...]`` (and ``Ws`` with a
+        skip path); ``W`` is (in, out)."""
         sizes = self.layer_sizes
         shapes: list[tuple[int, ...]] = []
         for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
             shapes += [(fan_in, fan_out), (fan_out,)]
+        if self.has_skip:
+            shapes.append((self.n_inputs, self.n_outputs))
         return shapes
 
 

@@ -45,7 +45,8 @@ class Ops:
 
 def forward(ops: Ops, params: list[Array], X: Array, activation: str) -> Array:
     """Outputs (n, k) of the network ``params = [W1, b1, ..., WL, bL]`` on inputs ``X``
-    (n, d): affine layers with ``activation`` between them, none after the last."""
+    (n, d): affine layers with ``activation`` between them, none after the last; with a
+    skip path (an odd list ending with ``Ws``) plus ``X Ws``."""
     act = ops.activations[activation]
     h = X
     n_layers = len(params) // 2
@@ -53,6 +54,8 @@ def forward(ops: Ops, params: list[Array], X: Array, activation: str) -> Array:
         h = ops.matmul(h, params[2 * layer]) + params[2 * layer + 1]
         if layer < n_layers - 1:
             h = act(h)
+    if len(params) % 2:
+        h = h + ops.matmul(X, params[-1])
     return h
 
 
@@ -91,7 +94,8 @@ def l2_penalty(ops: Ops, params: list[Array], weight_decay: float) -> Array | fl
     """``weight_decay / 2 * |W|^2`` summed over the weight matrices (biases are not decayed)."""
     if not weight_decay:
         return 0.0
-    squares = sum(ops.total(ops.square(p)) for i, p in enumerate(params) if is_weight(i))
+    count = len(params)
+    squares = sum(ops.total(ops.square(p)) for i, p in enumerate(params) if is_weight(i, count))
     return 0.5 * weight_decay * squares
 
 

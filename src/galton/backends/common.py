@@ -30,6 +30,10 @@ def init_params(net: NetworkSpec, rng: np.random.Generator) -> list[np.ndarray]:
             limit = np.sqrt(6.0 / (fan_in + fan_out))
         params.append(rng.uniform(-limit, limit, size=(fan_in, fan_out)))
         params.append(np.zeros(fan_out))
+    if net.has_skip:  # the linear path starts random too (Glorot), never at least squares
+        fan_in, fan_out = shapes[-1]
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        params.append(rng.uniform(-limit, limit, size=(fan_in, fan_out)))
     return params
 
 
@@ -117,9 +121,10 @@ def optimizer_update(
     return param - lr * m_hat / (sqrt(v_hat) + ADAM_EPS), m, v
 
 
-def is_weight(index: int) -> bool:
-    """Weight decay applies to weight matrices (even indices), not biases."""
-    return index % 2 == 0
+def is_weight(index: int, count: int) -> bool:
+    """Weight decay applies to the layers' weight matrices (even indices of a list of
+    ``count`` parameters), not to biases nor to a skip path's weights (the odd last one)."""
+    return index % 2 == 0 and not (count % 2 == 1 and index == count - 1)
 
 
 def flatten_params(params: list[np.ndarray]) -> np.ndarray:
@@ -144,7 +149,7 @@ def add_penalty(
     the weights (not the biases), in float64."""
     grads = list(grads)
     for i, p in enumerate(params):
-        if weight_decay and is_weight(i):
+        if weight_decay and is_weight(i, len(params)):
             loss += 0.5 * weight_decay * float(np.sum(p * p))
             grads[i] = grads[i] + weight_decay * p
     return float(loss), [np.asarray(g, dtype=np.float64) for g in grads]
@@ -155,7 +160,7 @@ def decay_vector(shapes: list[tuple[int, ...]], weight_decay: float) -> np.ndarr
     biases."""
     return np.concatenate(
         [
-            np.full(int(np.prod(s)), weight_decay if is_weight(i) else 0.0)
+            np.full(int(np.prod(s)), weight_decay if is_weight(i, len(shapes)) else 0.0)
             for i, s in enumerate(shapes)
         ]
     )

@@ -104,7 +104,16 @@ def _step(
     t = t + 1
     new = [
         optimizer_update(
-            optimizer, p, g, mi, vi, t, lr, momentum, wd if is_weight(i) else 0.0, jnp.sqrt
+            optimizer,
+            p,
+            g,
+            mi,
+            vi,
+            t,
+            lr,
+            momentum,
+            wd if is_weight(i, len(params)) else 0.0,
+            jnp.sqrt,
         )
         for i, (p, g, mi, vi) in enumerate(zip(params, grads, m, v, strict=True))
     ]

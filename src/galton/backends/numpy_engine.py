@@ -107,6 +107,8 @@ def forward(
         z = h @ params[2 * layer] + params[2 * layer + 1]
         cache.append((h, z))
         h = _ACTIVATIONS[activation](z) if layer < n_layers - 1 else z
+    if len(params) % 2:  # the skip path
+        h = h + X @ params[-1]
     return h, cache
 
 
@@ -115,6 +117,8 @@ def backward(
 ) -> list[np.ndarray]:
     """Gradients of the loss with respect to every parameter, given dloss/doutputs (n, k)."""
     grads: list[np.ndarray] = [np.empty(0)] * len(params)
+    if len(params) % 2:  # the skip path: d(X Ws) / dWs
+        grads[-1] = cache[0][0].T @ dout
     delta = dout
     for layer in range(len(cache) - 1, -1, -1):
         h, _ = cache[layer]

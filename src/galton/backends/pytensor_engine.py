@@ -136,7 +136,7 @@ class _Graphs:
             t = self.t + 1
             updates = [(self.t, t)]
             for i, (p, g) in enumerate(zip(self.params, grads, strict=True)):
-                decay = cfg.weight_decay if is_weight(i) else 0.0
+                decay = cfg.weight_decay if is_weight(i, len(self.params)) else 0.0
                 new_p, new_m, new_v = optimizer_update(
                     cfg.optimizer, p, g, self.m[i], self.v[i], t, lr, cfg.momentum, decay, pt.sqrt
                 )

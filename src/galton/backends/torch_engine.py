@@ -52,14 +52,14 @@ class TorchTrainer(BaseTrainer):
         self.optimizer = self._make_optimizer() if cfg.optimizer != "lbfgs" else None
 
     def _make_optimizer(self) -> torch.optim.Optimizer:
-        cfg = self.cfg
+        cfg, count = self.cfg, len(self.params)
         groups: list[dict[str, Any]] = [
             {
-                "params": [p for i, p in enumerate(self.params) if is_weight(i)],
+                "params": [p for i, p in enumerate(self.params) if is_weight(i, count)],
                 "weight_decay": cfg.weight_decay,
             },
             {
-                "params": [p for i, p in enumerate(self.params) if not is_weight(i)],
+                "params": [p for i, p in enumerate(self.params) if not is_weight(i, count)],
                 "weight_decay": 0.0,
             },
         ]

@@ -58,6 +58,7 @@ RULES = {
     "tol": rules.NON_NEGATIVE,
     "seed": rules.INT,
     "standardize": rules.BOOL,
+    "skip": rules.BOOL,
     "shuffle": rules.BOOL,
     "device": rules.one_of(("auto", "cpu", "cuda")),
     **rules.COLUMN_RULES,
@@ -98,6 +99,10 @@ class NeuralRegressor(_Estimator):
         by L-BFGS and CG).
     momentum : float
         SGD momentum.
+    skip : bool
+        A linear path from the inputs to the output beside the hidden layers, never
+        decayed: the network holds the linear model exactly, and a strong weight decay
+        on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
     weight_decay : float or "auto"
         ``auto`` (default): for networks trained by L-BFGS (up to 5000 training rows),
         the value among 1e-4, 1e-3 and 1e-2 whose network predicts the validation rows
@@ -199,7 +204,9 @@ class NeuralRegressor(_Estimator):
         scheduler: str | None = None,
         max_levels: int | None = None,
         group_rare: bool = False,
+        skip: bool = False,
     ) -> None:
+        self.skip = skip
         self.hidden = hidden
         self.activation = activation
         self.loss = loss

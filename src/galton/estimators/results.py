@@ -128,6 +128,7 @@ class NetworkResults:
                 "n_inputs": self.net.n_inputs,
                 "hidden": list(self.net.hidden),
                 "activation": self.net.activation,
+                "skip": self.net.has_skip,
             },
             "train_config": self.train_config.to_dict(),
             "history": self.history,
@@ -170,6 +171,7 @@ class NetworkResults:
             tuple(net_meta["hidden"]),
             net_meta["activation"],
             n_outputs=2 if cfg.loss == "gaussian" else 1,
+            skip=bool(net_meta.get("skip", False)),
         )
         scaling = Scaling(arrays["x_mean"], arrays["x_scale"], meta["y_mean"], meta["y_scale"])
         n_params = len(net.param_shapes())

@@ -43,7 +43,8 @@ def loss_for(est: Any) -> str:
 def network_for(est: Any, n_inputs: int, cfg: TrainConfig) -> NetworkSpec:
     """The architecture for ``n_inputs`` standardised inputs under ``cfg``'s loss."""
     hidden = tuple(int(h) for h in est.hidden)
-    return NetworkSpec(n_inputs, hidden, est.activation, 2 if cfg.loss == "gaussian" else 1)
+    outputs = 2 if cfg.loss == "gaussian" else 1
+    return NetworkSpec(n_inputs, hidden, est.activation, outputs, skip=bool(est.skip))
 
 
 def searches_weight_decay(est: Any, cfg: TrainConfig, n_val: int) -> bool:
