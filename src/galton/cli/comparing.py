@@ -84,6 +84,13 @@ def compare(
             "(additive spline), e.g. gbm,spline; the tests are then Holm-corrected.",
         ),
     ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes for the folds (default: every core when it pays; 1: serial). "
+            "The results are the same either way.",
+        ),
+    ] = None,
     explain: Annotated[
         bool,
         typer.Option(
@@ -106,6 +113,8 @@ def compare(
         raise GaltonError(
             "--hidden needs at least one layer (the linear neuron is always compared)"
         )
+    if jobs is not None and jobs < 1:
+        raise GaltonError(f"--jobs must be at least 1, got {jobs}")
     if report is not None and not (report.parent if str(report.parent) else Path(".")).is_dir():
         raise GaltonError(f"{report}: directory {report.parent} does not exist")
     options = read_options(sep, decimal, thousands, na_values, encoding, sheet)
@@ -131,6 +140,7 @@ def compare(
             max_levels=max_levels,
             group_rare=group_rare,
             also=also or (),
+            n_jobs=jobs,
         )
         explained = result.explain() if explain else None
         if report is not None or plots is not None:

@@ -12,9 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from galton.comparison.extra import adjusted, check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
+from galton.comparison.parallel import run_parallel, workers_for
 from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
 from galton.comparison.stats import (
@@ -54,6 +56,7 @@ class _Plan:
     groups: np.ndarray | None = None
     times: np.ndarray | None = None
     also: tuple[str, ...] = ()
+    n_jobs: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -171,20 +174,26 @@ def _run_folds(
     """Every fold's results and splits, and the folds and repeats actually run: with a
     ``time_budget`` the first fold's time scales them (and the epochs) down."""
     planned = folds * repeats
-    with task_progress(planned * len(plan.names), "cross-validating", progress) as advance:
+    # one BLAS thread for every fold, serial or in a worker: the same arithmetic either way
+    with (
+        task_progress(planned * len(plan.names), "cross-validating", progress) as advance,
+        threadpool_limits(1),
+    ):
         splits = plan.splits(folds, repeats, seed)
+        first = time.perf_counter()
         results = [plan.run_fold(*splits[0], seed * 1000, advance)]
+        per_fold = time.perf_counter() - first
         if time_budget is not None:
-            per_fold = time.perf_counter() - start
-            affordable = max(1, int(time_budget / max(per_fold, 1e-9)))
+            spent = time.perf_counter() - start  # the rows' preparation and the first fold
+            affordable = max(1, int(time_budget / max(spent, 1e-9)))
             if affordable < planned:
                 new_repeats = max(1, affordable // folds)
                 new_folds = folds if affordable >= folds else max(3, min(folds, affordable))
                 if new_folds != folds:
                     results = []
                     splits = plan.splits(new_folds, 1, seed)
-                    if per_fold * new_folds > time_budget:
-                        plan.max_epochs = max(20, int(200 * time_budget / (per_fold * new_folds)))
+                    if spent * new_folds > time_budget:
+                        plan.max_epochs = max(20, int(200 * time_budget / (spent * new_folds)))
                         plan.notes.append(f"network epochs capped at {plan.max_epochs}")
                 else:
                     splits = splits[: new_folds * new_repeats]
@@ -195,8 +204,12 @@ def _run_folds(
                     f"repeats instead of {folds} x {repeats}",
                 )
                 folds, repeats = new_folds, ran_repeats
-        for j in range(len(results), len(splits)):
-            results.append(plan.run_fold(*splits[j], seed * 1000 + j, advance))
+        rest = [(*splits[j], seed * 1000 + j) for j in range(len(results), len(splits))]
+        workers = workers_for(plan.n_jobs, len(rest), per_fold, plan.backend)
+        if workers > 1:
+            results += run_parallel(plan, rest, workers, advance)
+        else:
+            results += [plan.run_fold(train, test, s, advance) for train, test, s in rest]
     return results, splits, folds, repeats
 
 
@@ -396,6 +409,7 @@ def compare(
     max_levels: int | None = None,
     group_rare: bool = False,
     also: Any = (),
+    n_jobs: int | None = None,
 ) -> Comparison:
     """Cross-validate linear regression against a neural network and decide.
 
@@ -438,6 +452,10 @@ def compare(
         Extra rows on the same folds: gradient-boosted trees (scikit-learn) and an additive
         spline model; the network's and their tests against the linear baseline are then
         Holm-corrected together.
+    n_jobs : int, optional
+        Processes for the folds after the first (one BLAS thread each; the results are
+        identical to a serial run). Default: every core when the remaining folds would
+        take more than a few seconds serially; 1 runs them in this process.
     """
     started = _clock()
     if missing not in MISSING_POLICIES:
@@ -451,6 +469,7 @@ def compare(
     _check_settings(hidden, threshold)
     n = len(y_arr)
     plan = _Plan(Xf, y_arr, hidden, backend, missing, categories, also=check_also(also))
+    plan.n_jobs = n_jobs
     plan.weights, plan.groups, plan.times = data.weights, data.groups, data.times
     folds, repeats = _fold_counts(data, folds, repeats, plan.notes)
     results, splits, folds, repeats = _run_folds(
