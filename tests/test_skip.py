@@ -95,3 +95,18 @@ def test_model_file_and_onnx_keep_the_skip_path(line, tmp_path):
     export_onnx(net, tmp_path / "m.onnx")
     got = ort.InferenceSession(str(tmp_path / "m.onnx")).run(None, onnx_inputs(net, X))[0][:, 0]
     np.testing.assert_allclose(got, net.predict(X), rtol=1e-5)
+
+
+def test_the_search_can_switch_the_hidden_layers_off(line):
+    """``weight_decay="auto"`` with a skip path: on a line the validation rows choose a
+    decay that leaves least squares; on a curve a small one that keeps the bend."""
+    exact = galton.LinearRegression().fit(line, "y")
+    net = galton.NeuralRegressor(hidden=(16,), skip=True, seed=0, progress=False).fit(line, "y")
+    assert set(net.weight_decay_search_) == {1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0}
+    X = line.drop(columns="y")
+    gap = np.sqrt(np.mean((net.predict(X) - exact.predict(X)) ** 2))
+    assert gap < 0.02 * np.std(line.y)  # without the skip path: 0.064 (measured)
+    curved = line.assign(y=line.a**2 + line.b)
+    bent = galton.NeuralRegressor(hidden=(16,), skip=True, seed=0, progress=False).fit(curved, "y")
+    assert bent.train_config_.weight_decay <= 1e-2
+    assert bent.score(X, curved.y) > 0.98

@@ -105,8 +105,9 @@ class NeuralRegressor(_Estimator):
         on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
     weight_decay : float or "auto"
         ``auto`` (default): for networks trained by L-BFGS (up to 5000 training rows),
-        the value among 1e-4, 1e-3 and 1e-2 whose network predicts the validation rows
-        best, each trained from the same start; 0 otherwise.
+        the value among 1e-4, 1e-3 and 1e-2 (with ``skip``: up to 10, which switches the
+        hidden layers off) whose network predicts the validation rows best, each trained
+        from the same start; 0 otherwise.
         L2 penalty on weights (decoupled for AdamW); biases are not decayed.
     batch_size : int, optional
         Minibatch size for SGD/Adam/AdamW; default 64 (128 in the large-data recipe).

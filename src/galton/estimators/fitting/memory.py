@@ -23,10 +23,10 @@ from galton.estimators.base import _jsonable, _require_finite
 from galton.estimators.fitting.finish import HeldOut, finish, start_replay, trained_network
 from galton.estimators.fitting.recipe import (
     GAUSSIAN_STAGE,
-    WEIGHT_DECAYS,
     network_for,
     resolve_config,
     searches_weight_decay,
+    weight_decays,
 )
 from galton.estimators.params import check
 from galton.estimators.results import point_predictions
@@ -96,7 +96,7 @@ class _Training:
             X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
             w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
             searched = []
-            for wd in WEIGHT_DECAYS:  # each from the same start
+            for wd in weight_decays(self.net):  # each from the same start
                 result = self.member(replace(cfg, weight_decay=wd), initial)
                 pred = point_predictions(
                     self.engine, self.net, result.params, X_val, cfg.dtype, scaling

@@ -25,6 +25,16 @@ ADAM_STEP_BUDGET = 15_000
 #: choose). On the UCI training splits the best lay between 1e-4 (energy, yacht) and 1e-3
 #: (concrete).
 WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
+#: With a skip path the search reaches decays that switch the hidden layers off, leaving
+#: the undecayed linear path: least squares when the data are a line.
+SKIP_WEIGHT_DECAYS = (*WEIGHT_DECAYS, 1e-1, 1.0, 10.0)
+
+
+def weight_decays(net: NetworkSpec) -> tuple[float, ...]:
+    """The weight decays ``weight_decay="auto"`` chooses among for ``net``."""
+    return SKIP_WEIGHT_DECAYS if net.has_skip else WEIGHT_DECAYS
+
+
 #: L-BFGS trains a Gaussian-loss network in two stages: squared error for the mean with
 #: the full budget, then the Gaussian loss for this fraction of it (1 / GAUSSIAN_STAGE).
 GAUSSIAN_STAGE = 4
