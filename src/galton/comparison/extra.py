@@ -10,7 +10,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from galton.comparison.stats import PairedTest
 from galton.errors import ParameterError
 from galton.estimators import LinearRegression
 
@@ -127,8 +126,3 @@ def holm(p: dict[str, float]) -> dict[str, float]:
         running = max(running, min(1.0, (m - rank) * p[name]))
         out[name] = running
     return out
-
-
-def adjusted(test: PairedTest, p: float) -> PairedTest:
-    """``test`` with its p value replaced by the adjusted one."""
-    return PairedTest(test.reduction, test.ci_low, test.ci_high, test.t, p, test.df, test.se)

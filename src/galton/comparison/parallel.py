@@ -31,10 +31,14 @@ def workers_for(n_jobs: int | None, folds_left: int, seconds_per_fold: float, ba
     if n_jobs is not None:
         return max(1, min(n_jobs, folds_left))
     cores = os.cpu_count() or 1
-    forkable = backend == "numpy" and "fork" in multiprocessing.get_all_start_methods()
-    if not forkable or cores < 2 or folds_left < 2:
+    if not _forkable(backend) or cores < 2 or folds_left < 2:
         return 1
     return min(cores, folds_left) if seconds_per_fold * folds_left >= WORTH_SECONDS else 1
+
+
+def _forkable(backend: str) -> bool:
+    """Whether workers for ``backend``'s folds may be forked (NumPy, where fork exists)."""
+    return backend == "numpy" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _start(plan: Any) -> None:
@@ -53,8 +57,7 @@ def run_parallel(
 ) -> list[dict[str, Any]]:
     """``plan.run_fold`` on every ``(train, test, seed)`` task across ``workers``
     processes, results in the tasks' order (``advance`` once per model of each)."""
-    forkable = plan.backend == "numpy" and "fork" in multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if forkable else "spawn")
+    context = multiprocessing.get_context("fork" if _forkable(plan.backend) else "spawn")
     results = []
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start, initargs=(plan,)

@@ -7,14 +7,14 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from galton.comparison.extra import adjusted, check_also, extra_models, holm
+from galton.comparison.extra import check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
 from galton.comparison.parallel import run_parallel, workers_for
 from galton.comparison.prepare import Prepared, prepare
@@ -326,7 +326,7 @@ def _challengers(
     for name in also:
         tests[name] = corrected_resampled_t_test((base - scores[name].rmse) / base, *sizes)
     p = holm({name: t.p for name, t in tests.items()})
-    return {name: {"test": adjusted(t, p[name]), "p_unadjusted": t.p} for name, t in tests.items()}
+    return {name: {"test": replace(t, p=p[name]), "p_unadjusted": t.p} for name, t in tests.items()}
 
 
 def _clock() -> float:

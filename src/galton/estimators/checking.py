@@ -26,7 +26,9 @@ def check_rows(model: Any, X: Any, against: Any = None, level: float = 0.95) -> 
         their ``level`` prediction intervals' half widths combined); ``flagged``: any flag.
     """
     X_arr = model._inputs(X)
-    out = pd.DataFrame({"prediction": model.predict(X)})
+    # with a second model the intervals are needed: their prediction is the point one
+    mine = model.predict(X, interval=level) if against is not None else None
+    out = pd.DataFrame({"prediction": model.predict(X) if mine is None else mine.prediction})
     flags = np.zeros(len(out), dtype=bool)
     outside = model.schema_.outside_ranges(X_arr)
     if outside is not None:
@@ -41,8 +43,8 @@ def check_rows(model: Any, X: Any, against: Any = None, level: float = 0.95) -> 
         out["leverage"] = h
         out["high_leverage"] = h > LEVERAGE_TIMES * model.rank_ / model.n_samples_
         flags |= out["high_leverage"].to_numpy()
-    if against is not None:
-        mine, theirs = model.predict(X, interval=level), against.predict(X, interval=level)
+    if mine is not None:
+        theirs = against.predict(X, interval=level)
         half = np.hypot((mine.upper - mine.lower) / 2, (theirs.upper - theirs.lower) / 2)
         out["other_prediction"] = theirs.prediction
         out["disagree"] = np.abs(mine.prediction - theirs.prediction) > half

@@ -74,6 +74,11 @@ def permutation_importance(
     return out
 
 
+def sample_rows(X: pd.DataFrame, rows: int, rng: np.random.Generator) -> pd.DataFrame:
+    """``X`` itself, or ``rows`` of its rows drawn by ``rng`` without replacement."""
+    return X if len(X) <= rows else X.iloc[rng.choice(len(X), rows, replace=False)]
+
+
 def probe_grid(column: pd.Series) -> tuple[np.ndarray, bool]:
     """The values to probe: quantiles 5-95% of a numeric column, else its levels."""
     if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
@@ -88,7 +93,7 @@ def partial_dependence(
 ) -> Dependence:
     """The partial dependence of ``predict`` on column ``name`` of ``X`` with ICE curves,
     over at most ``PROBE_ROWS`` rows drawn by ``rng``."""
-    rows = X if len(X) <= PROBE_ROWS else X.iloc[rng.choice(len(X), PROBE_ROWS, replace=False)]
+    rows = sample_rows(X, PROBE_ROWS, rng)
     grid, categorical = probe_grid(X[name])
     curves = ice_curves(predict, rows, name, grid)
     return Dependence(name, grid, curves.mean(axis=0), curves[:ICE_CURVES], categorical)

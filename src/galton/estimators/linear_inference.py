@@ -181,9 +181,19 @@ class LinearInference(_Estimator):
         ``dfb_<term>`` column per estimated term.
         """
         X_arr, y_arr, w = self._rows(X, y, sample_weight)
+        return self._influence_of(*self._whitened_rows(X_arr, y_arr, w))
+
+    def _whitened_rows(
+        self, X: np.ndarray, y: np.ndarray, w: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The estimated design columns (n, k) and the target (n,), times ``sqrt(w)``."""
+        design, target, _ = _whole(self._blocks(X, y, w))
+        return design, target
+
+    def _influence_of(self, Xw: np.ndarray, yw: np.ndarray) -> pd.DataFrame:
+        """``influence``'s frame from whitened rows: design (n, k), target (n,)."""
         r = self.results_
         kept = ~r.solution.aliased
-        Xw, yw, _ = _whole(self._blocks(X_arr, y_arr, w))
         e = yw - Xw @ r.params[kept]
         bread = r.solution.cov_unscaled[np.ix_(kept, kept)]
         found = influence_measures(Xw, e, bread, r.df_resid)

@@ -175,9 +175,9 @@ def _linear_panels(
     model: Any, page: FitPage, X: np.ndarray, y: np.ndarray, w: np.ndarray | None, given: bool
 ) -> None:
     """The four ``plot.lm`` panels, partial regression and the influential rows."""
-    found = model.influence(X, y, w) if given else model.influence()
+    design, target = model._whitened_rows(X, y, w)  # once, for every panel
+    found = model._influence_of(design, target)
     kept = ~model.results_.solution.aliased
-    design, target = _whitened(model, X, y, w)
     coef = model.results_.params[kept]
     rows = row_numbers(model, len(y), given)
     page.residuals = Residuals(
@@ -200,31 +200,39 @@ def _linear_panels(
         page.notes.append(f"Partial-regression plots: the first {MAX_PANELS} terms")
 
 
-def _whitened(
-    model: Any, X: np.ndarray, y: np.ndarray, w: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The design's estimated columns and the target, times ``sqrt(w)``."""
-    from galton.exact import build_design
-
-    kept = ~model.results_.solution.aliased
-    root = np.ones(len(y)) if w is None else np.sqrt(w)
-    return build_design(X, model.terms_)[:, kept] * root[:, None], y * root
-
-
 def network_page(model: Any, X: Any, y: Any, seed: int = 0) -> FitPage:
     """The page of a network: learning curves; with rows, residuals and partial
     dependence (with ICE curves) of the inputs it relies on most."""
-    page = prediction_page(model, X, y, f"Neural network: {model.target_name_}")
+    page = _summary_page(model, f"Neural network: {model.target_name_}")
     page.history = model.history_
-    if page.residuals is not None:
-        frame, target, _ = _frame_and_target(model, X, y)
-        page.dependence = _dependence(model, frame, target, seed)
+    if X is None:
+        page.notes.append(NO_ROWS)
+        return page
+    frame, target, rows = _frame_and_target(model, X, y)  # once, for both parts
+    page.residuals = _prediction_residuals(model, frame, target, rows)
+    page.dependence = _dependence(model, frame, target, seed)
     return page
+
+
+#: The note of a page drawn without rows.
+NO_ROWS = (
+    "No residual plots: the model keeps no training rows here; give them, model.to_html(path, X, y)"
+)
 
 
 def prediction_page(model: Any, X: Any, y: Any, title: str) -> FitPage:
     """A page from predictions alone: the summary and, with rows, the residual panels."""
-    page = FitPage(
+    page = _summary_page(model, title)
+    if X is None:
+        page.notes.append(NO_ROWS)
+    else:
+        page.residuals = _prediction_residuals(model, *_frame_and_target(model, X, y))
+    return page
+
+
+def _summary_page(model: Any, title: str) -> FitPage:
+    """The page's head: the title, the text summary and the training metrics."""
+    return FitPage(
         title,
         model.target_name_,
         model.summary(),
@@ -232,18 +240,17 @@ def prediction_page(model: Any, X: Any, y: Any, title: str) -> FitPage:
             METRIC_LABELS.get(k, k): v for k, v in model.metrics_.items() if np.isscalar(v)
         },
     )
-    if X is None:
-        page.notes.append(
-            "No residual plots: the model keeps no training rows here; give them, "
-            "model.to_html(path, X, y)"
-        )
-        return page
-    frame, target, rows = _frame_and_target(model, X, y)
+
+
+def _prediction_residuals(
+    model: Any, frame: pd.DataFrame, target: np.ndarray, rows: np.ndarray
+) -> Residuals:
+    """Residual panels from the predictions of ``frame`` (n, k) against ``target`` (n,),
+    standardised by their root mean square."""
     fitted = model.predict(frame)
     resid = target - fitted
     scale = float(np.sqrt(np.mean(resid**2))) or 1.0
-    page.residuals = Residuals(fitted, resid, resid / scale, rows)
-    return page
+    return Residuals(fitted, resid, resid / scale, rows)
 
 
 def _frame_and_target(model: Any, X: Any, y: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from galton.explain.folds import Fold
-from galton.explain.regions import Region
+from galton.explain.regions import Region, path_mask
 
 LEVEL = 0.9
 DECILES = 10
@@ -86,9 +86,7 @@ def coverage(folds: list[Fold], cmp: Any, regions: list[Region]) -> list[Coverag
             _group(f"decile {d + 1}", tested & (which == d), y, low, high) for d in range(DECILES)
         ]
         for region in regions:
-            inside = np.ones(len(y), dtype=bool)
-            for rule in region.rules:
-                inside &= rule.mask(cmp.X)
+            inside = path_mask(region.rules, cmp.X)
             rows.append(_group(region.where, tested & inside, y, low, high))
         overall = _group("all", tested, y, low, high)["coverage"]
         out.append(Coverage(model, overall, pd.DataFrame(rows).set_index("group")))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from galton.estimators.inspection import ice_curves, probe_grid
+from galton.estimators.inspection import ice_curves, probe_grid, sample_rows
 from galton.explain.folds import Estimate, Fold, over_folds
 
 #: Test rows probed per fold for the curves, and for each H statistic.
@@ -49,18 +49,13 @@ class Curve:
         }
 
 
-def _probed(fold: Fold, rows: int, rng: np.random.Generator) -> pd.DataFrame:
-    X = fold.X_test
-    return X if len(X) <= rows else X.iloc[rng.choice(len(X), rows, replace=False)]
-
-
 def dependence_curves(
     folds: list[Fold], X: pd.DataFrame, features: list[str], baseline: str, seed: int
 ) -> list[Curve]:
     """Partial dependence of ``features`` for the network and the linear ``baseline``."""
     rng = np.random.default_rng(seed)
     per_fold = max(10, CURVE_ROWS // len(folds))
-    probes = [_probed(f, per_fold, rng) for f in folds]
+    probes = [sample_rows(f.X_test, per_fold, rng) for f in folds]
     out = []
     for name in features:
         grid, categorical = probe_grid(X[name])
@@ -125,7 +120,7 @@ def interaction_strength(
 def interactions(folds: list[Fold], features: list[str], seed: int) -> list[Interaction]:
     """H squared of every pair of ``features`` for the network, over folds, largest first."""
     rng = np.random.default_rng(seed)
-    probes = [_probed(f, H_ROWS, rng) for f in folds]
+    probes = [sample_rows(f.X_test, H_ROWS, rng) for f in folds]
     out = []
     for a, name in enumerate(features):
         for other in features[a + 1 :]:

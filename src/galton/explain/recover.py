@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from galton.estimators import LinearRegression
-from galton.estimators.inspection import ice_curves, numeric_features
-from galton.exact.distributions import t_ppf
+from galton.estimators.inspection import ice_curves, numeric_features, sample_rows
 from galton.explain.dependence import interaction_strength
 from galton.explain.folds import Estimate, Fold, over_folds
 from galton.explain.terms import Term, quoted, shape_of
@@ -79,10 +78,6 @@ class Recovery:
         }
 
 
-def _sample(X: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    return X if len(X) <= PROBE_ROWS else X.iloc[rng.choice(len(X), PROBE_ROWS, replace=False)]
-
-
 def propose(
     predict: Callable[[pd.DataFrame], np.ndarray],
     X: pd.DataFrame,
@@ -92,7 +87,7 @@ def propose(
 ) -> list[Term]:
     """Terms for the curves and interactions ``predict`` shows on rows ``X``; ``scale``
     is the target's standard deviation (bends smaller than ``SMALL`` of it are left)."""
-    rows = _sample(X, rng)
+    rows = sample_rows(X, PROBE_ROWS, rng)
     terms, reach = [], {}
     for name in numeric_features(X):
         grid = np.unique(np.quantile(X[name].dropna(), np.linspace(0.02, 0.98, SHAPE_POINTS)))
@@ -152,16 +147,13 @@ def formula_of(target: str, X: pd.DataFrame, categories: dict, terms: list[Term]
 def ratio_over_folds(a: np.ndarray, b: np.ndarray, folds: list[Fold]) -> Estimate:
     """``mean(a) / mean(b)`` with a delta-method interval, the variance corrected as the
     resampled t-test's (Nadeau & Bengio)."""
-    k = len(a)
     ratio = float(a.mean() / b.mean()) if b.mean() else math.nan
-    if k < 2 or not math.isfinite(ratio):
+    if len(a) < 2 or not math.isfinite(ratio):
         return Estimate(ratio, math.nan, math.nan)
-    n_train = float(np.mean([len(f.y_train) for f in folds]))
-    n_test = float(np.mean([len(f.y_test) for f in folds]))
-    spread = a - ratio * b
-    se = math.sqrt((1 / k + n_test / n_train) * float(np.var(spread, ddof=1))) / abs(b.mean())
-    q = float(t_ppf(0.975, k - 1))
-    return Estimate(ratio, ratio - q * se, ratio + q * se)
+    # the linearised ratio a - ratio b has mean 0; its corrected interval, over |mean(b)|
+    spread = over_folds(a - ratio * b, folds)
+    half = (spread.ci_high - spread.ci_low) / 2 / abs(b.mean())
+    return Estimate(ratio, ratio - half, ratio + half)
 
 
 def recover(

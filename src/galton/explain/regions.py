@@ -84,6 +84,14 @@ class Region:
         }
 
 
+def path_mask(rules: list[Rule], X: pd.DataFrame) -> np.ndarray:
+    """The rows (n,) of ``X`` that every rule of a leaf's path holds for."""
+    inside = np.ones(len(X), dtype=bool)
+    for rule in rules:
+        inside &= rule.mask(X)
+    return inside
+
+
 def describe(rules: list[Rule]) -> str:
     """``22.1 < age ≤ 75.9 and city ≠ Rome``: a path's rules with the bounds on one input
     merged into an interval."""
@@ -139,9 +147,7 @@ def grow(X: pd.DataFrame, d: np.ndarray, min_rows: int) -> list[list[Rule]]:
     for _ in range(DEPTH):
         grown = []
         for path in leaves:
-            inside = np.ones(len(d), dtype=bool)
-            for rule in path:
-                inside &= rule.mask(X)
+            inside = path_mask(path, X)
             split = _best_split(X[inside], d[inside], min_rows, rules)
             if split is None:
                 grown.append(path)
@@ -169,9 +175,7 @@ def measure(
     rng = np.random.default_rng(seed)
     out = []
     for path in leaves:
-        inside = np.ones(len(lin), dtype=bool)
-        for rule in path:
-            inside &= rule.mask(X)
+        inside = path_mask(path, X)
         rows = np.flatnonzero(inside)
         if len(rows) < 2:
             continue
