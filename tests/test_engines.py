@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gradients import assert_matches_differences, assert_same_loss_and_grads
 
 import galton
 from galton.backends import ENGINES as REGISTRY
@@ -60,16 +61,10 @@ def test_numpy_gradient_matches_finite_differences(activation: str, loss: str) -
     trainer = get_backend("numpy").make_trainer(net, params, cfg, X, y)
     _, grads = trainer.loss_and_grad(params)
     rng = np.random.default_rng(1)
-    h = 1e-6
     for i, p in enumerate(params):
         for _ in range(4):
             idx = tuple(rng.integers(0, s) for s in p.shape)
-            plus = [q.copy() for q in params]
-            minus = [q.copy() for q in params]
-            plus[i][idx] += h
-            minus[i][idx] -= h
-            numeric = (trainer.loss_and_grad(plus)[0] - trainer.loss_and_grad(minus)[0]) / (2 * h)
-            assert grads[i][idx] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+            assert_matches_differences(trainer, params, grads, i, idx)
 
 
 @pytest.mark.parametrize("engine", OTHERS)
@@ -80,9 +75,7 @@ def test_loss_and_gradients_match_numpy(engine: str, activation: str, loss: str)
     cfg = TrainConfig(loss=loss, weight_decay=0.01)
     ref = get_backend("numpy").make_trainer(net, params, cfg, X, y).loss_and_grad(params)
     got = get_backend(engine).make_trainer(net, params, cfg, X, y).loss_and_grad(params)
-    assert got[0] == pytest.approx(ref[0], rel=1e-10, abs=1e-14)
-    for g_ref, g in zip(ref[1], got[1], strict=True):
-        np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-14)
+    assert_same_loss_and_grads(got, ref)
 
 
 @pytest.mark.parametrize("engine", OTHERS)

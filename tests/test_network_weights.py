@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import statsmodels.api as sm
+from gradients import assert_matches_differences, assert_same_loss_and_grads
 
 import galton
 from galton.backends import ENGINES as REGISTRY
@@ -55,14 +56,8 @@ def test_numpy_weighted_gradient_matches_finite_differences(loss: str) -> None:
         net, params, TrainConfig(loss=loss, huber_delta=0.5), X, _packed(y, counts)
     )
     _, grads = trainer.loss_and_grad(params)
-    h = 1e-6
     for i, p in enumerate(params):
-        idx = tuple(s // 2 for s in p.shape)
-        plus, minus = [q.copy() for q in params], [q.copy() for q in params]
-        plus[i][idx] += h
-        minus[i][idx] -= h
-        numeric = (trainer.loss_and_grad(plus)[0] - trainer.loss_and_grad(minus)[0]) / (2 * h)
-        assert grads[i][idx] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+        assert_matches_differences(trainer, params, grads, i, tuple(s // 2 for s in p.shape))
 
 
 @pytest.mark.parametrize("engine", OTHERS)
@@ -73,9 +68,7 @@ def test_weighted_loss_and_gradients_match_numpy(engine: str, loss: str) -> None
     target = _packed(y, counts)
     ref = get_backend("numpy").make_trainer(net, params, cfg, X, target).loss_and_grad(params)
     got = get_backend(engine).make_trainer(net, params, cfg, X, target).loss_and_grad(params)
-    assert got[0] == pytest.approx(ref[0], rel=1e-10, abs=1e-14)
-    for g_ref, g in zip(ref[1], got[1], strict=True):
-        np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-14)
+    assert_same_loss_and_grads(got, ref)
 
 
 @pytest.mark.parametrize("engine", OTHERS)

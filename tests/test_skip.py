@@ -9,6 +9,7 @@ import numpy as np
 import onnxruntime as ort
 import pandas as pd
 import pytest
+from gradients import assert_matches_differences, assert_same_loss_and_grads
 
 import galton
 from galton.backends import ENGINES as REGISTRY
@@ -41,14 +42,8 @@ def test_numpy_gradient_matches_finite_differences(loss):
     net, params, X, y = _problem(loss)
     trainer = get_backend("numpy").make_trainer(net, params, TrainConfig(loss=loss), X, y)
     _, grads = trainer.loss_and_grad(params)
-    h = 1e-6
     for i, p in enumerate(params):
-        idx = tuple(s // 2 for s in p.shape)
-        plus, minus = [q.copy() for q in params], [q.copy() for q in params]
-        plus[i][idx] += h
-        minus[i][idx] -= h
-        numeric = (trainer.loss_and_grad(plus)[0] - trainer.loss_and_grad(minus)[0]) / (2 * h)
-        assert grads[i][idx] == pytest.approx(numeric, rel=1e-5, abs=1e-8)
+        assert_matches_differences(trainer, params, grads, i, tuple(s // 2 for s in p.shape))
 
 
 @pytest.mark.parametrize("engine", OTHERS)
@@ -57,9 +52,7 @@ def test_engines_match_numpy(engine):
     cfg = TrainConfig(weight_decay=0.01)
     ref = get_backend("numpy").make_trainer(net, params, cfg, X, y).loss_and_grad(params)
     got = get_backend(engine).make_trainer(net, params, cfg, X, y).loss_and_grad(params)
-    assert got[0] == pytest.approx(ref[0], rel=1e-10)
-    for g_ref, g in zip(ref[1], got[1], strict=True):
-        np.testing.assert_allclose(g, g_ref, rtol=1e-10, atol=1e-14)
+    assert_same_loss_and_grads(got, ref, loss_abs=0.0)
 
 
 @pytest.fixture(scope="module")
