@@ -20,6 +20,7 @@ holds ``data/``, or ``data/`` itself).
 from __future__ import annotations
 
 import argparse
+import ast
 import math
 import multiprocessing
 import os
@@ -28,6 +29,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -139,13 +141,15 @@ def score(model: object, X: np.ndarray, y: np.ndarray, seconds: float) -> Score:
     )
 
 
-def run_split(job: tuple[str, Path, int, int, str]) -> tuple[str, int, Score, Score]:
+def run_split(
+    job: tuple[str, Path, int, int, str, dict[str, Any]],
+) -> tuple[str, int, Score, Score]:
     """Fit both models on one split; runs in a worker process with one BLAS thread."""
     from threadpoolctl import threadpool_limits
 
     import galton
 
-    name, folder, split, ensemble, backend = job
+    name, folder, split, ensemble, backend, options = job
     X, y, X_test, y_test = load_split(folder, split)
     with threadpool_limits(1):
         if backend == "torch":
@@ -156,7 +160,7 @@ def run_split(job: tuple[str, Path, int, int, str]) -> tuple[str, int, Score, Sc
         linear = galton.LinearRegression().fit(X, y)
         linear_score = score(linear, X_test, y_test, time.perf_counter() - start)
         start = time.perf_counter()
-        net = galton.NeuralRegressor(backend=backend, ensemble=ensemble).fit(X, y)
+        net = galton.NeuralRegressor(backend=backend, ensemble=ensemble, **options).fit(X, y)
         net_score = score(net, X_test, y_test, time.perf_counter() - start)
     print(
         f"  {name} {split}: net RMSE {net_score.rmse:.4g} LL {net_score.ll:.3f} "
@@ -228,6 +232,15 @@ def report(results: dict[str, list[tuple[Score, Score]]], ensemble: int) -> None
         )
 
 
+def parse_options(text: str) -> dict[str, Any]:
+    """``key=value;...`` (values Python literals, read by ``ast.literal_eval``)."""
+    options: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        key, _, value = item.partition("=")
+        options[key.strip()] = ast.literal_eval(value.strip())
+    return options
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=",".join(DATASETS))
@@ -236,14 +249,21 @@ def main() -> None:
     parser.add_argument("--ensemble", type=int, default=1)
     parser.add_argument("--backend", default="numpy")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--options",
+        default="",
+        help="NeuralRegressor settings to try instead of the defaults, e.g. "
+        "'skip=False;hidden=(32,)' (Python literals, ';' between)",
+    )
     args = parser.parse_args()
+    options = parse_options(args.options)
     print(f"$ python {' '.join(sys.argv)}")
     jobs = []
     for spec in args.datasets.split(","):
         folder = dataset_folder(spec, args.data_dir)
         name = spec if not Path(spec).exists() else folder.resolve().parent.name
         count = n_splits(folder) if args.splits is None else min(args.splits, n_splits(folder))
-        jobs += [(name, folder, s, args.ensemble, args.backend) for s in range(count)]
+        jobs += [(name, folder, s, args.ensemble, args.backend, options) for s in range(count)]
     start = time.perf_counter()
     results: dict[str, list[tuple[Score, Score]]] = {}
     context = multiprocessing.get_context("spawn")  # a clean process: one BLAS thread each

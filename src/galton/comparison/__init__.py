@@ -13,14 +13,13 @@ evidence.
 
 from galton.comparison.folds import cv_splits, default_folds
 from galton.comparison.results import LABELS, MODELS, Comparison, ModelScores
-from galton.comparison.run import CANDIDATES, NETWORK_WEIGHT_DECAY, compare
+from galton.comparison.run import CANDIDATES, compare
 from galton.comparison.stats import PairedTest, corrected_resampled_t_test, ramsey_reset
 
 __all__ = [
     "CANDIDATES",
     "LABELS",
     "MODELS",
-    "NETWORK_WEIGHT_DECAY",
     "Comparison",
     "ModelScores",
     "PairedTest",

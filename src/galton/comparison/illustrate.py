@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from galton.comparison.network import compare_network
 from galton.estimators import LinearRegression, NeuralRegressor
 from galton.estimators.inspection import numeric_features, permutation_importance
 from galton.metrics import regression_metrics
@@ -128,13 +129,12 @@ def illustrate(cmp: Comparison) -> Illustration:
         warnings.simplefilter("ignore")
         linear = LinearRegression(categories=cmp.categories).fit(X.iloc[fit_rows], y[fit_rows])
         full_linear = LinearRegression(categories=cmp.categories).fit(X, y)
-        network = NeuralRegressor(
-            hidden=hidden,
-            backend=cmp.network_params["backend"],
-            seed=cmp.seed,
-            categories=cmp.categories,
+        network = compare_network(
+            hidden,
+            cmp.network_params["backend"],
+            cmp.seed,
+            cmp.categories,
             max_epochs=cmp.network_params["max_epochs"],
-            progress=False,
         ).fit(X.iloc[fit_rows], y[fit_rows])
     linear_rmse = regression_metrics(y_held, linear.predict(held))["rmse"]
     out = Illustration(hidden, full_linear, network.history_, linear_rmse)

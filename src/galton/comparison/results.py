@@ -88,6 +88,8 @@ class Comparison:
     neuron_gap: float
     network_params: dict[str, Any]
     chosen_hidden: list[list[int]]
+    #: Each fold's network weight decay, chosen on held-out rows of its training fold.
+    chosen_weight_decay: list[float | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     oof: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     X: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -150,6 +152,7 @@ class Comparison:
             "neuron_gap": self.neuron_gap,
             "network": self.network_params,
             "chosen_hidden": self.chosen_hidden,
+            "chosen_weight_decay": self.chosen_weight_decay,
             "challengers": {
                 name: {**c["test"].__dict__, "p_unadjusted": c["p_unadjusted"]}
                 for name, c in self.challengers.items()

@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from galton.comparison.extra import check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
+from galton.comparison.network import chosen_decay, compare_network
 from galton.comparison.parallel import run_parallel, workers_for
 from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
@@ -33,9 +34,6 @@ from galton.training.progress import task_progress
 
 #: Architectures tried by inner validation with ``hidden="auto"``.
 CANDIDATES: tuple[tuple[int, ...], ...] = ((32,), (64, 64), (128, 64))
-#: The networks' weight decay: the middle of ``NeuralRegressor``'s own search (whose three
-#: trainings per fit would triple the time of every fold).
-NETWORK_WEIGHT_DECAY = 1e-3
 #: Fewer degrees of freedom than this in the paired test earn a low-power note.
 LOW_POWER_DF = 10
 
@@ -75,15 +73,8 @@ class _Plan:
         return None if self.weights is None else self.weights[rows]
 
     def network(self, hidden: tuple[int, ...], seed: int) -> NeuralRegressor:
-        return NeuralRegressor(
-            hidden=hidden,
-            backend=self.backend,
-            seed=seed,
-            missing=self.missing,
-            categories=self.categories,
-            max_epochs=self.max_epochs,
-            weight_decay=NETWORK_WEIGHT_DECAY,
-            progress=False,
+        return compare_network(
+            hidden, self.backend, seed, self.categories, self.missing, self.max_epochs
         )
 
     def choose_hidden(
@@ -141,7 +132,9 @@ class _Plan:
             out[name] = (metrics, t1 - t0, t2 - t1, pred)
             out.setdefault("fitted", {})[name] = model  # for explanations, out of fold
             advance()
-            if name == "linear":  # is least squares identified on this training fold?
+            if name == "network":
+                out["weight_decay"] = chosen_decay(model)
+            elif name == "linear":  # is least squares identified on this training fold?
                 out["identified"] = (model.rank_, len(model.terms_), len(ytr))
             elif name == "ridge":  # inner leave-one-out: least squares (alpha 0), ridge
                 out["inner_loo"] = (float(model.loo_mse_[0]), float(model.loo_mse_.min()))
@@ -515,6 +508,7 @@ def compare(
             "max_epochs": plan.max_epochs,
         },
         chosen_hidden=[r["hidden"] for r in results],
+        chosen_weight_decay=[r["weight_decay"] for r in results],
         notes=plan.notes,
         oof=_out_of_fold(n, splits, results, folds, plan.names),
         fold_models=_fold_models(splits, results, folds),

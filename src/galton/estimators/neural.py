@@ -100,15 +100,17 @@ class NeuralRegressor(_Estimator):
     momentum : float
         SGD momentum.
     skip : bool
-        A linear path from the inputs to the output beside the hidden layers, never
-        decayed: the network holds the linear model exactly, and a strong weight decay
-        on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
+        Default True: a linear path from the inputs to the output beside the hidden
+        layers, never decayed. The network holds the linear model exactly, and a strong
+        weight decay on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
     weight_decay : float or "auto"
-        ``auto`` (default): for networks trained by L-BFGS (up to 5000 training rows),
-        the value among 1e-4, 1e-3 and 1e-2 (with ``skip``: up to 10, which switches the
-        hidden layers off) whose network predicts the validation rows best, each trained
-        from the same start; 0 otherwise.
-        L2 penalty on weights (decoupled for AdamW); biases are not decayed.
+        L2 penalty on weights (decoupled for AdamW); biases and the skip path are not
+        decayed. ``auto`` (default): for networks trained by L-BFGS (up to 5000 training
+        rows), each of 1e-4, 1e-3, 1e-2 (with ``skip`` also 0.1, 1 and 10, which switch the
+        hidden layers off) is trained from the same start and scored on the validation
+        rows. The best wins, unless the strongest decay (the line, with ``skip``) lies
+        within one standard error of it: rows that cannot tell a network from the line
+        get the line. 0 otherwise.
     batch_size : int, optional
         Minibatch size for SGD/Adam/AdamW; default 64 (128 in the large-data recipe).
     max_epochs : int, optional
@@ -205,7 +207,7 @@ class NeuralRegressor(_Estimator):
         scheduler: str | None = None,
         max_levels: int | None = None,
         group_rare: bool = False,
-        skip: bool = False,
+        skip: bool = True,
     ) -> None:
         self.skip = skip
         self.hidden = hidden

@@ -65,9 +65,10 @@ def train(
 ) -> TrainResult:
     """Train ``params`` on standardised ``X`` (n, d), ``y`` (n,) with ``engine``.
 
-    With validation data, the parameters with the lowest validation loss are restored at
-    the end and training stops after ``cfg.patience`` epochs without improvement; without
-    it, minibatch solvers watch the training loss the same way.
+    With validation data and early stopping, training stops after ``cfg.patience`` epochs
+    without a better validation loss; minibatch solvers then restore the best epoch's
+    parameters, L-BFGS and CG keep their last. Without validation data, minibatch solvers
+    watch the training loss the same way.
     """
     # Small problems run BLAS on one thread: between the many short calls of a fit,
     # OpenBLAS threads fall asleep and waking them costs more than they save (measured:
@@ -288,13 +289,18 @@ class _FullBatch:
         return stop
 
     def finish(self, final: list[np.ndarray]) -> TrainResult:
-        """Keep the final parameters unless early stopping chose the best validated ones."""
+        """Keep the final parameters when they are finite, else the best finite ones."""
         result = self.result
         finite = finite_params(final)
-        if (self.val is None or not self.cfg.early_stopping) and finite:
+        # L-BFGS and CG keep their last iterate even when early stopping ended them: on the
+        # few validation rows of small data the best-scoring iterate is partly chosen by
+        # their noise, and the weight-decay search would then prefer a network that
+        # happened to suit them to the line (measured on pure noise: +10% RMSE, against
+        # +0.1% keeping the last); minibatch solvers restore the best epoch
+        if finite:
             result.params = final
             result.best_epoch = result.n_epochs
-        elif not finite:
+        else:
             result.events.append(
                 f"{self.cfg.optimizer} ended on non-finite parameters; kept the best finite ones"
             )

@@ -95,22 +95,55 @@ class _Training:
         if searches_weight_decay(self.est, cfg, len(self.val_rows)):
             X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
             w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
-            searched = []
+            losses, trained = [], []
             for wd in weight_decays(self.net):  # each from the same start
                 result = self.member(replace(cfg, weight_decay=wd), initial)
                 pred = point_predictions(
                     self.engine, self.net, result.params, X_val, cfg.dtype, scaling
                 )
                 search[wd] = regression_metrics(y_val, pred, w_val)["rmse"]
-                searched.append((search[wd], wd, result))
-            _, best, result = min(searched, key=lambda entry: entry[0])
-            results, cfg = [result], replace(cfg, weight_decay=best)  # member 0: the chosen
+                losses.append((y_val - pred) ** 2)
+                trained.append(result)
+            chosen = line_if_tied(np.array(losses), w_val)
+            best = weight_decays(self.net)[chosen]
+            results, cfg = [trained[chosen]], replace(cfg, weight_decay=best)  # member 0
         for member in range(len(results), self.est.ensemble):
             # member k: its own random start (drawn in turn) and batch order
             member_cfg = cfg if member == 0 else replace(cfg, seed=cfg.seed + member)
             start_params = initial if member == 0 else init_params(self.net, rng)
             results.append(self.member(member_cfg, start_params))
         return results, search, cfg
+
+
+#: How many standard errors of the paired difference the line's validation loss may lie
+#: above the best candidate's and still be chosen (Breiman et al.'s one-standard-error rule,
+#: applied to the simplest candidate only).
+SELECTION_SE = 1.0
+
+
+def line_if_tied(losses: np.ndarray, weights: np.ndarray | None) -> int:
+    """The index of the candidate with the lowest mean validation loss, or of the last
+    (most regularised) candidate when its loss lies within ``SELECTION_SE`` standard errors
+    of that best one.
+
+    Parameters
+    ----------
+    losses : ndarray of shape (candidates, n_val)
+        Each candidate's squared error on every validation row, in increasing order of
+        regularisation; the last switches the hidden layers off (with a skip path, the line).
+    weights : ndarray of shape (n_val,) or None
+        Row weights.
+
+    Few or noisy validation rows cannot tell a network from the line, and then the line
+    wins: on pure noise the hidden layers switch off instead of fitting it.
+    """
+    w = np.ones(losses.shape[1]) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    means = losses @ w
+    best, line = int(np.argmin(means)), losses.shape[0] - 1
+    diff = losses[line] - losses[best]
+    spread = np.sqrt(max(float(w @ (diff - diff @ w) ** 2), 0.0) * float(w @ w))
+    return line if means[line] - means[best] <= SELECTION_SE * spread else best
 
 
 def _split(

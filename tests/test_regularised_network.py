@@ -1,0 +1,86 @@
+"""A network that contains the line (issue 19): the weight decay is chosen on held-out rows
+of each training fold, the line wins when those rows cannot tell it from a network, and
+``compare`` on noise and noisy lines puts up a network that ties least squares."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import galton
+from galton.estimators.fitting.memory import line_if_tied
+from galton.estimators.fitting.recipe import SKIP_WEIGHT_DECAYS
+
+
+def test_the_best_candidate_wins_when_it_is_clearly_better() -> None:
+    rng = np.random.default_rng(0)
+    line = rng.exponential(1.0, 400)
+    network = 0.5 * line  # half the loss on every row
+    assert line_if_tied(np.vstack([network, line]), None) == 0
+
+
+def test_the_line_wins_within_one_standard_error() -> None:
+    rng = np.random.default_rng(1)
+    line = rng.exponential(1.0, 40)
+    spread = rng.normal(size=40)
+    spread = 0.3 * (spread - spread.mean()) / spread.std()  # SE of the mean: 0.3 / sqrt(40)
+    network = line - 0.02 + spread  # lower on average by less than one SE (0.047)
+    losses = np.vstack([network, network + 0.01, line])
+    assert line_if_tied(losses, None) == 2
+    assert line_if_tied(np.vstack([network - 0.05, line]), None) == 0  # 0.07: past one SE
+
+
+def test_weights_count_in_the_rule() -> None:
+    """Rows of weight zero do not count: the network's advantage lives only there."""
+    line = np.ones(60)
+    network = np.r_[np.full(30, 0.0), np.ones(30)]
+    weights = np.r_[np.zeros(30), np.ones(30)]
+    assert line_if_tied(np.vstack([network, line]), None) == 0
+    assert line_if_tied(np.vstack([network, line]), weights) == 1
+
+
+def test_early_stopped_lbfgs_keeps_its_last_iterate() -> None:
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(120, 3))
+    y = X[:, 0] + rng.normal(size=120)
+    net = galton.NeuralRegressor(
+        hidden=(16,), weight_decay=1e-4, early_stopping=True, patience=5, seed=0, progress=False
+    ).fit(X, y)
+    assert net.stopped_early_
+    assert net.best_epoch_ == net.n_epochs_ < 1000
+    assert net.history_["train_loss"][-1] < net.history_["train_loss"][0]  # it trained
+
+
+def _noisy(kind: str, n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    line = X @ np.array([1.0, -1.0, 0.5, 0.0])
+    y = {
+        "noise": rng.normal(size=n),
+        "heavy-tailed": line + rng.standard_t(2, size=n),
+        "heteroscedastic": line + (1 + np.abs(X[:, 0])) * rng.normal(size=n),
+    }[kind]
+    return pd.DataFrame(X, columns=list("abcd")).assign(y=y)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("kind", ["noise", "heavy-tailed", "heteroscedastic"])
+def test_compare_puts_up_a_network_that_ties_the_line(kind: str, seed: int) -> None:
+    """Before the skip path and the per-fold search, the network was 13-69% worse here."""
+    result = galton.compare(_noisy(kind, 200, seed), "y", folds=5, repeats=1, seed=seed)
+    ratio = result.scores["network"].rmse.mean() / result.scores["linear"].rmse.mean()
+    assert ratio < 1.05, result.chosen_weight_decay
+    assert result.verdict == "nay"
+    assert len(result.chosen_weight_decay) == 5
+    assert set(result.chosen_weight_decay) <= set(SKIP_WEIGHT_DECAYS)
+    assert result.to_dict()["chosen_weight_decay"] == result.chosen_weight_decay
+
+
+def test_compare_keeps_a_small_decay_where_the_data_curve() -> None:
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(-2, 2, 300), rng.uniform(-2, 2, 300)
+    frame = pd.DataFrame({"a": a, "b": b, "y": 3 - a**2 + b + rng.normal(0, 0.3, 300)})
+    result = galton.compare(frame, "y", hidden=(32,), folds=4, repeats=1, seed=0)
+    assert result.verdict == "yay"
+    assert max(result.chosen_weight_decay) <= 1e-2
