@@ -84,3 +84,15 @@ def test_compare_keeps_a_small_decay_where_the_data_curve() -> None:
     result = galton.compare(frame, "y", hidden=(32,), folds=4, repeats=1, seed=0)
     assert result.verdict == "yay"
     assert max(result.chosen_weight_decay) <= 1e-2
+
+
+def test_too_few_rows_to_search_get_the_line() -> None:
+    """Ten rows hold none out: the strongest decay, not none, and least squares' answer."""
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(10, 2))
+    y = X @ np.array([2.0, -1.0]) + rng.normal(0, 0.1, 10)
+    net = galton.NeuralRegressor(hidden=(32, 32), seed=0, progress=False).fit(X, y)
+    assert net.weight_decay_search_ == {}
+    assert net.train_config_.weight_decay == SKIP_WEIGHT_DECAYS[-1]
+    exact = galton.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(net.predict(X), exact.predict(X), atol=0.05 * np.std(y))

@@ -110,7 +110,8 @@ class NeuralRegressor(_Estimator):
         hidden layers off) is trained from the same start and scored on the validation
         rows. The best wins, unless the strongest decay (the line, with ``skip``) lies
         within one standard error of it: rows that cannot tell a network from the line
-        get the line. 0 otherwise.
+        get the line. With too few rows to hold any out, the strongest decay; 0 for the
+        other solvers.
     batch_size : int, optional
         Minibatch size for SGD/Adam/AdamW; default 64 (128 in the large-data recipe).
     max_epochs : int, optional

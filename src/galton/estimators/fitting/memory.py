@@ -286,9 +286,10 @@ def fit_in_memory(
         trained, search, cfg = run.members(cfg, initial, rng, scaling)
     results = trained_network(trained, engine.name, net, cfg, scaling, search)
     if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
+        last = len(net.param_shapes()) - (2 if net.has_skip else 1)  # the output bias
         for params in results.members:
-            params[-2][:] = 0.0
-            params[-1][:] = 0.0
+            for index in (last - 1, last, *([last + 1] if net.has_skip else [])):
+                params[index][:] = 0.0  # output weights, bias and the skip path
     with np.errstate(all="ignore"):
         pred, spread = results.distribution(Xs)
     _require_finite(pred, "the trained network predicts", "training row")

@@ -93,6 +93,17 @@ def _epochs(est: Any, n_rows: int, solver: str, recipe: bool, batch: int) -> int
     return {"lbfgs": LBFGS_MAX_ITER, "cg": 200}.get(solver, 300)
 
 
+def _weight_decay(est: Any, solver: str) -> float:
+    """The given weight decay; for ``auto``, what applies when no rows are held out to
+    search on: the strongest of the L-BFGS grid (too few rows to tell a network from the
+    line get the line), 0 for the other solvers."""
+    if est.weight_decay != "auto":
+        return float(est.weight_decay)
+    if solver == "lbfgs" and len(est.hidden) > 0:
+        return (SKIP_WEIGHT_DECAYS if est.skip else WEIGHT_DECAYS)[-1]
+    return 0.0
+
+
 def resolve_config(est: Any, n_rows: int, stream: bool = False) -> TrainConfig:
     """Every ``auto`` of ``est`` resolved for ``n_rows`` training rows (before the
     validation split); a ``stream`` trains by minibatches (the large-data recipe) with
@@ -112,7 +123,7 @@ def resolve_config(est: Any, n_rows: int, stream: bool = False) -> TrainConfig:
         optimizer=solver,
         learning_rate=float(lr),
         momentum=float(est.momentum),
-        weight_decay=0.0 if est.weight_decay == "auto" else float(est.weight_decay),
+        weight_decay=_weight_decay(est, solver),
         batch_size=int(batch),
         max_epochs=_epochs(est, n_rows, solver, recipe, int(batch)),
         schedule=schedule,
