@@ -56,7 +56,7 @@ class NumpyTrainer(BaseTrainer):
     whole-vector operations instead of a dozen per layer (a third of a small step's time).
     ``batch_objective`` and ``data_objective`` are the hooks where the data term is
     computed: ``galton.backends.dask_engine.DaskTrainer`` overrides them to sum it over
-    workers. ``array``, ``as_numpy`` and ``rows`` are where another namespace differs:
+    workers. ``array``, ``as_numpy`` and ``row_index`` are where another namespace differs:
     ``galton.backends.torch_engine.TorchTrainer`` overrides them.
     """
 
@@ -70,7 +70,7 @@ class NumpyTrainer(BaseTrainer):
         """An array of this namespace as a NumPy array (a copy)."""
         return np.array(values)
 
-    def rows(self, batch: np.ndarray) -> Any:
+    def row_index(self, batch: np.ndarray) -> Any:
         """Row positions as this namespace indexes with them."""
         return batch
 
@@ -98,7 +98,7 @@ class NumpyTrainer(BaseTrainer):
 
     def batch_objective(self, batch: np.ndarray) -> tuple[float, list[Any]]:
         """Mean data loss and its gradients on the rows ``batch`` at the current parameters."""
-        rows = self.rows(batch)
+        rows = self.row_index(batch)
         return by_hand.objective(
             self.net, self.cfg, self.params, self.X[rows], self.y[rows], self.xp
         )

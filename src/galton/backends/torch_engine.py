@@ -61,7 +61,7 @@ class TorchTrainer(NumpyTrainer):
     def as_numpy(self, values: Any) -> np.ndarray:
         return values.detach().cpu().numpy().copy()
 
-    def rows(self, batch: np.ndarray) -> torch.Tensor:
+    def row_index(self, batch: np.ndarray) -> torch.Tensor:
         return torch.from_numpy(np.asarray(batch)).to(self.device)
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
