@@ -29,8 +29,13 @@ import numpy as np
 from galton.backends.common import init_params
 from galton.data.datasets import load_dataset
 from galton.spec import NetworkSpec, TrainConfig
+from galton.training.loop import step_threads
 
 def timed_epochs(net, X, y, cfg, batch, epochs):
+    with step_threads(net, batch):  # the threads the training loop gives such a step
+        return _timed_epochs(net, X, y, cfg, batch, epochs)
+
+def _timed_epochs(net, X, y, cfg, batch, epochs):
     params = init_params(net, np.random.default_rng(0))
     t = time.perf_counter()
     trainer = backend.make_trainer(net, params, cfg, X, y)

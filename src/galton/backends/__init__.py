@@ -41,7 +41,7 @@ ENGINES: dict[str, EngineInfo] = {
             "galton.backends.torch_engine",
             "torch",
             "pip install torch==2.13.0 && pip install 'galton[torch]'",
-            "PyTorch autograd and torch.optim",
+            "minibatch steps by hand over tensors (one fused Adam kernel); autograd for L-BFGS",
         ),
         EngineInfo(
             "tensorflow",

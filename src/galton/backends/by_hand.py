@@ -33,11 +33,18 @@ def activate(z: Any, name: str, xp: Any) -> Any:
     return z
 
 
-def activation_grad(z: Any, name: str, xp: Any) -> Any:
-    """Derivative of the activation at ``z`` (relu'(0) = 0, as in the other engines); for
-    relu the mask itself, which keeps the dtype of what it multiplies."""
+def times_activation_grad(delta: Any, z: Any, name: str, xp: Any) -> Any:
+    """``delta`` times the derivative of the activation at ``z`` (relu'(0) = 0, as in the
+    other engines); relu through ``xp.relu_backward`` where the namespace has one (one
+    kernel instead of a comparison, a cast and a product)."""
     if name == "relu":
-        return z > 0
+        relu_backward = getattr(xp, "relu_backward", None)
+        return delta * (z > 0) if relu_backward is None else relu_backward(delta, z)
+    return delta * activation_grad(z, name, xp)
+
+
+def activation_grad(z: Any, name: str, xp: Any) -> Any:
+    """Derivative of a smooth activation at ``z``."""
     if name == "tanh":
         return 1 - xp.tanh(z) ** 2
     if name == "sigmoid":
@@ -62,6 +69,8 @@ def row_losses_and_douts(out: Any, y: Any, cfg: TrainConfig, xp: Any) -> tuple[A
         dscale = dvar / (1 + xp.exp(-raw))
         return losses, xp.concatenate([dmean[:, None], dscale[:, None]], axis=1)
     err = out[:, 0] - y
+    if cfg.loss == "mse" and out.shape[1] == 1:  # the common case in three operations
+        return err**2, (2 * err)[:, None]
     dout = xp.zeros_like(out)  # only the first output is a prediction (a Gaussian-loss
     # network trained on squared error first leaves its variance output alone)
     if cfg.loss == "mse":
@@ -114,8 +123,8 @@ def backward(params: list[Any], cache: list, dout: Any, activation: str, xp: Any
         grads[2 * layer] = h.T @ delta
         grads[2 * layer + 1] = delta.sum(axis=0)
         if layer > 0:
-            delta = (delta @ params[2 * layer].T) * activation_grad(
-                cache[layer - 1][1], activation, xp
+            delta = times_activation_grad(
+                delta @ params[2 * layer].T, cache[layer - 1][1], activation, xp
             )
     return grads
 

@@ -108,9 +108,13 @@ class NumpyTrainer(BaseTrainer):
         return objective(self.net, self.cfg, params, self.X, self.y)
 
     def step(self, batch: np.ndarray, lr: float) -> float:
-        cfg, xp = self.cfg, self.xp
         loss, grads = self.batch_objective(batch)
-        grad = xp.concatenate([g.ravel() for g in grads])
+        self.update(self.xp.concatenate([g.ravel() for g in grads]), lr)
+        return loss
+
+    def update(self, grad: Any, lr: float) -> None:
+        """One optimizer update of the flat parameters by the flat gradient ``grad``."""
+        cfg = self.cfg
         self.t += 1
         new, self.m, self.v = optimizer_update(
             cfg.optimizer,
@@ -122,10 +126,9 @@ class NumpyTrainer(BaseTrainer):
             lr,
             cfg.momentum,
             self.decay,
-            xp.sqrt,
+            self.xp.sqrt,
         )
         self.flat[:] = new  # in place: ``self.params`` are views of it
-        return loss
 
     def loss_and_grad(self, params: list[np.ndarray]) -> tuple[float, list[np.ndarray]]:
         cast = [np.asarray(p, dtype=self.dtype) for p in params]

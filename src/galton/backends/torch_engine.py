@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from galton.backends.base import Engine, Ops, objective, predictor
+from galton.backends.common import ADAM_BETA1, ADAM_BETA2, ADAM_EPS
 from galton.backends.numpy_engine import NumpyTrainer
 
 NAME = "torch"
@@ -35,6 +36,17 @@ OPS = Ops(
 )
 
 
+class _Namespace:
+    """``torch`` for ``galton.backends.by_hand``, with relu's backward as one kernel."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(torch, name)
+
+    @staticmethod
+    def relu_backward(delta: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+        return torch.ops.aten.threshold_backward(delta, z, 0)
+
+
 class TorchTrainer(NumpyTrainer):
     """Minibatch steps by hand (``galton.backends.by_hand``) over PyTorch tensors, full-batch
     gradients (L-BFGS, CG) by autograd.
@@ -46,7 +58,36 @@ class TorchTrainer(NumpyTrainer):
     where one large pass amortises it, and checks the hand-written gradients in the tests.
     """
 
-    xp = torch
+    xp = _Namespace()
+
+    def update(self, grad: torch.Tensor, lr: float) -> None:
+        """Adam and AdamW as one fused kernel over the flat vector (PyTorch's own, the
+        formulas of ``common.optimizer_update``); the decay, per entry, is applied first."""
+        cfg = self.cfg
+        if cfg.optimizer not in ("adam", "adamw"):
+            super().update(grad, lr)
+            return
+        if cfg.optimizer == "adamw":
+            self.flat.mul_(1 - lr * self.decay)
+        else:
+            grad = grad.addcmul_(self.decay, self.flat)
+        self.t += 1
+        steps = torch.full((), float(self.t))  # the step number, counted from 1
+        torch._fused_adam_(
+            [self.flat],
+            [grad],
+            [self.m],
+            [self.v],
+            [],
+            [steps],
+            lr=lr,
+            beta1=ADAM_BETA1,
+            beta2=ADAM_BETA2,
+            weight_decay=0.0,
+            eps=ADAM_EPS,
+            amsgrad=False,
+            maximize=False,
+        )
 
     def bind(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
         self.device = torch.device(self.cfg.device)
