@@ -492,6 +492,7 @@ class NeuralRegressor(_Estimator):
         cfg = self.train_config_
         widths = "-".join(map(str, self.net_.layer_sizes))
         arch = f"MLP {widths} ({self.net_.activation})" if self.net_.hidden else "linear neuron"
+        arch += " + linear skip path" if self.net_.has_skip else ""
         if len(self.members_) > 1:
             arch = f"ensemble of {len(self.members_)} x {arch}"
         n_params = len(self.members_) * sum(int(np.prod(s)) for s in self.net_.param_shapes())
