@@ -16,54 +16,42 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 CHILD = r"""
-import json, statistics, sys, time
+import json, sys, time
 engine, repeats, mlp_batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+sys.path.insert(0, sys.argv[4])  # bench/, for epochs.py
 t0 = time.perf_counter()
 from galton.backends import get_backend
 backend = get_backend(engine)
 import_s = time.perf_counter() - t0
 
 import numpy as np
-from galton.backends.common import init_params
 from galton.data.datasets import load_dataset
 from galton.spec import NetworkSpec, TrainConfig
-from galton.training.loop import step_threads
-
-def timed_epochs(net, X, y, cfg, batch, epochs):
-    with step_threads(net, batch):  # the threads the training loop gives such a step
-        return _timed_epochs(net, X, y, cfg, batch, epochs)
-
-def _timed_epochs(net, X, y, cfg, batch, epochs):
-    params = init_params(net, np.random.default_rng(0))
-    t = time.perf_counter()
-    trainer = backend.make_trainer(net, params, cfg, X, y)
-    order = np.random.default_rng(1).permutation(len(y))
-    trainer.run_epoch(order, batch, cfg.learning_rate)  # first epoch: compilation included
-    first = time.perf_counter() - t
-    times = []
-    for _ in range(epochs):
-        t = time.perf_counter()
-        trainer.run_epoch(order, batch, cfg.learning_rate)
-        times.append(time.perf_counter() - t)
-    return first, statistics.median(times)
+from epochs import timed_epochs
 
 frame = load_dataset("seed-theano")
 X = ((frame[["x"]] - frame[["x"]].mean()) / frame[["x"]].std()).to_numpy()
 y = ((frame["y"] - frame["y"].mean()) / frame["y"].std()).to_numpy()
 lin_first, lin_epoch = timed_epochs(
+    backend,
     NetworkSpec(1, ()), X, y, TrainConfig(optimizer="sgd", learning_rate=0.01), 16, 200 * repeats
 )
 rng = np.random.default_rng(0)
 Xm = rng.normal(size=(50_000, 20))
 ym = np.sin(Xm[:, 0]) + Xm[:, 1] * Xm[:, 2] + 0.1 * rng.normal(size=50_000)
 mlp_first, mlp_epoch = timed_epochs(
+    backend,
     NetworkSpec(20, (64, 64), "relu"), Xm, ym, TrainConfig(optimizer="adam"), mlp_batch, repeats
 )
 print(json.dumps(dict(import_s=import_s, linear_first_s=lin_first, linear_epoch_s=lin_epoch,
                       mlp_first_s=mlp_first, mlp_epoch_s=mlp_epoch)))
 """
+
+#: This folder, on the children's ``sys.path`` for ``epochs.py``.
+HERE = str(Path(__file__).resolve().parent)
 
 COLUMNS = [
     ("import_s", "import", 1.0, "s"),
@@ -83,7 +71,7 @@ def main() -> None:
     results = {}
     for engine in args.engines.split(","):
         out = subprocess.run(
-            [sys.executable, "-c", CHILD, engine, str(args.repeats), str(args.batch)],
+            [sys.executable, "-c", CHILD, engine, str(args.repeats), str(args.batch), HERE],
             capture_output=True,
             text=True,
             check=True,

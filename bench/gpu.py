@@ -25,15 +25,16 @@ import sys
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+HERE = str(Path(__file__).resolve().parent)
 
 EPOCH_CHILD = r"""
-import json, statistics, sys, time
+import json, sys
 import numpy as np
 engine, device, hidden = sys.argv[1], sys.argv[2], sys.argv[4]
 batch, repeats = int(sys.argv[3]), int(sys.argv[5])
+sys.path.insert(0, sys.argv[6])  # bench/, for epochs.py
+from epochs import timed_epochs
 from galton.backends import get_backend
-from galton.backends.common import init_params
 from galton.spec import NetworkSpec, TrainConfig
 backend = get_backend(engine)
 rng = np.random.default_rng(0)
@@ -41,17 +42,8 @@ X = rng.normal(size=(200_000, 20))
 y = np.sin(X[:, 0]) + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=len(X))
 net = NetworkSpec(20, tuple(int(h) for h in hidden.split("x")), "relu")
 cfg = TrainConfig(optimizer="adam", dtype="float32", device=backend.device(device))
-trainer = backend.make_trainer(net, init_params(net, rng), cfg, X, y)
-order = np.random.default_rng(1).permutation(len(y))
-t = time.perf_counter()
-trainer.run_epoch(order, batch, cfg.learning_rate)
-first = time.perf_counter() - t
-times = []
-for _ in range(repeats):
-    t = time.perf_counter()
-    trainer.run_epoch(order, batch, cfg.learning_rate)
-    times.append(time.perf_counter() - t)
-print(json.dumps({"first_s": first, "epoch_s": statistics.median(times)}))
+first, epoch = timed_epochs(backend, net, X, y, cfg, batch, repeats)
+print(json.dumps({"first_s": first, "epoch_s": epoch}))
 """
 
 ACCURACY_CHILD = r"""
@@ -88,12 +80,12 @@ def epoch_table(engines: list[str], device: str, batches: list[int], repeats: in
     print("|---|---|---|---|---|---|---|")
     for hidden in ("64x64", "512x512x512"):
         for batch in batches:
-            reference = child(EPOCH_CHILD, "numpy", "cpu", str(batch), hidden, str(repeats))
-            rows = [("numpy", "cpu", reference)]
-            rows += [
-                (e, device, child(EPOCH_CHILD, e, device, str(batch), hidden, str(repeats)))
-                for e in engines
+            runs = [("numpy", "cpu"), *((e, device) for e in engines)]
+            rows = [
+                (e, where, child(EPOCH_CHILD, e, where, str(batch), hidden, str(repeats), HERE))
+                for e, where in runs
             ]
+            reference = rows[0][2]
             for engine, where, r in rows:
                 if "error" in r:
                     print(f"| {engine} | {where} | {hidden} | {batch} | {r['error']} | | |")
@@ -117,7 +109,7 @@ def accuracy_table(engines: list[str], device: str, datasets: list[str]) -> None
     for spec in datasets:
         folder = dataset_folder(spec, UCI)
         for engine, where in [("numpy", "cpu"), *((e, device) for e in engines)]:
-            r = child(ACCURACY_CHILD, engine, where, str(folder), str(HERE))
+            r = child(ACCURACY_CHILD, engine, where, str(folder), HERE)
             if "error" in r:
                 print(f"| {spec} | {engine} | {where} | {r['error']} | | | |")
                 continue
@@ -136,7 +128,7 @@ def main() -> None:
     parser.add_argument("--datasets", default="kin8nm")
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, HERE)
     if args.device == "cuda":
         import torch
 

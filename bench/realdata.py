@@ -47,8 +47,7 @@ def _star98() -> pd.DataFrame:
 def _diabetes() -> pd.DataFrame:
     from sklearn.datasets import load_diabetes
 
-    data = load_diabetes(as_frame=True)
-    return data.frame.rename(columns={"target": "target"})
+    return load_diabetes(as_frame=True).frame  # its response is already named target
 
 
 #: Each dataset as a frame whose column ``target`` is the response.

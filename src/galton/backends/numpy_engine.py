@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -16,16 +17,13 @@ from galton.backends.common import (
     optimizer_update,
     unflatten_params,
 )
-from galton.spec import NetworkSpec, TrainConfig
+from galton.spec import ACTIVATIONS, NetworkSpec, TrainConfig
 
 NAME = "numpy"
 
+#: Prediction's activations: the training passes' own (``by_hand.activate``).
 _ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "relu": lambda z: np.maximum(z, 0),
-    "tanh": np.tanh,
-    "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
-    "silu": lambda z: z / (1 + np.exp(-z)),
-    "identity": lambda z: z,
+    name: partial(by_hand.activate, name=name, xp=np) for name in ACTIVATIONS
 }
 OPS = Ops(
     activations=_ACTIVATIONS,

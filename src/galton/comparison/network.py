@@ -4,8 +4,6 @@ training fold), stopped by validation so that a verdict takes seconds."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from galton.estimators import NeuralRegressor
 
 #: L-BFGS iterations without a better validation loss before a fold's network stops. The
@@ -35,9 +33,3 @@ def compare_network(
         patience=COMPARE_PATIENCE,
         progress=False,
     )
-
-
-def chosen_decay(model: Any) -> float | None:
-    """The weight decay a fitted network trained with (None for other models)."""
-    config = getattr(model, "train_config_", None)
-    return None if config is None else float(config.weight_decay)

@@ -89,7 +89,7 @@ class Comparison:
     network_params: dict[str, Any]
     chosen_hidden: list[list[int]]
     #: Each fold's network weight decay, chosen on held-out rows of its training fold.
-    chosen_weight_decay: list[float | None] = field(default_factory=list)
+    chosen_weight_decay: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     oof: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     X: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)

@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from galton.comparison.extra import check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
-from galton.comparison.network import chosen_decay, compare_network
+from galton.comparison.network import compare_network
 from galton.comparison.parallel import run_parallel, workers_for
 from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
@@ -133,7 +133,7 @@ class _Plan:
             out.setdefault("fitted", {})[name] = model  # for explanations, out of fold
             advance()
             if name == "network":
-                out["weight_decay"] = chosen_decay(model)
+                out["weight_decay"] = float(model.train_config_.weight_decay)
             elif name == "linear":  # is least squares identified on this training fold?
                 out["identified"] = (model.rank_, len(model.terms_), len(ytr))
             elif name == "ridge":  # inner leave-one-out: least squares (alpha 0), ridge

@@ -96,7 +96,8 @@ class _Training:
             X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
             w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
             losses, trained = [], []
-            for wd in weight_decays(self.net):  # each from the same start
+            decays = weight_decays(self.net.has_skip)
+            for wd in decays:  # each from the same start
                 result = self.member(replace(cfg, weight_decay=wd), initial)
                 pred = point_predictions(
                     self.engine, self.net, result.params, X_val, cfg.dtype, scaling
@@ -105,8 +106,7 @@ class _Training:
                 losses.append((y_val - pred) ** 2)
                 trained.append(result)
             chosen = line_if_tied(np.array(losses), w_val)
-            best = weight_decays(self.net)[chosen]
-            results, cfg = [trained[chosen]], replace(cfg, weight_decay=best)  # member 0
+            results, cfg = [trained[chosen]], replace(cfg, weight_decay=decays[chosen])  # member 0
         for member in range(len(results), self.est.ensemble):
             # member k: its own random start (drawn in turn) and batch order
             member_cfg = cfg if member == 0 else replace(cfg, seed=cfg.seed + member)
@@ -286,10 +286,10 @@ def fit_in_memory(
         trained, search, cfg = run.members(cfg, initial, rng, scaling)
     results = trained_network(trained, engine.name, net, cfg, scaling, search)
     if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
-        last = len(net.param_shapes()) - (2 if net.has_skip else 1)  # the output bias
+        output = 2 * len(net.hidden)  # the output weights; then its bias and any skip path
         for params in results.members:
-            for index in (last - 1, last, *([last + 1] if net.has_skip else [])):
-                params[index][:] = 0.0  # output weights, bias and the skip path
+            for param in params[output:]:
+                param[:] = 0.0
     with np.errstate(all="ignore"):
         pred, spread = results.distribution(Xs)
     _require_finite(pred, "the trained network predicts", "training row")

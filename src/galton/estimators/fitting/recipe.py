@@ -30,9 +30,10 @@ WEIGHT_DECAYS = (1e-4, 1e-3, 1e-2)
 SKIP_WEIGHT_DECAYS = (*WEIGHT_DECAYS, 1e-1, 1.0, 10.0)
 
 
-def weight_decays(net: NetworkSpec) -> tuple[float, ...]:
-    """The weight decays ``weight_decay="auto"`` chooses among for ``net``."""
-    return SKIP_WEIGHT_DECAYS if net.has_skip else WEIGHT_DECAYS
+def weight_decays(skip: bool) -> tuple[float, ...]:
+    """The weight decays ``weight_decay="auto"`` chooses among for a network with hidden
+    layers, with (``skip``) or without a skip path; the last is the strongest."""
+    return SKIP_WEIGHT_DECAYS if skip else WEIGHT_DECAYS
 
 
 #: L-BFGS trains a Gaussian-loss network in two stages: squared error for the mean with
@@ -100,7 +101,7 @@ def _weight_decay(est: Any, solver: str) -> float:
     if est.weight_decay != "auto":
         return float(est.weight_decay)
     if solver == "lbfgs" and len(est.hidden) > 0:
-        return (SKIP_WEIGHT_DECAYS if est.skip else WEIGHT_DECAYS)[-1]
+        return weight_decays(bool(est.skip))[-1]
     return 0.0
 
 
