@@ -223,6 +223,22 @@ class Comparison:
         self.explained = explain(self, seed)
         return self.explained
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the verdict banner, the scores and each fold's reduction."""
+        from galton.report.notebook import comparison_html
+
+        return comparison_html(self)
+
+    def plot(self) -> Any:
+        """Each fold's RMSE reduction by the network, with its mean, 95% interval and
+        the threshold (a matplotlib ``Figure``)."""
+        from galton.report.figures import fold_differences
+
+        t = self.test
+        return fold_differences(
+            self.fold_reductions, t.reduction, t.ci_low, t.ci_high, self.threshold, as_figure=True
+        )
+
     def to_html(self, path: str | Path, plots_dir: str | Path | None = None) -> None:
         """Write the self-contained HTML report: ``galton.comparison.illustrate`` fits what
         the figures show, ``galton.report.html`` renders it (and imports no model)."""

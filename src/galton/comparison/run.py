@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from galton.comparison.budget import interim_verdict, linear_baseline, within_budget
 from galton.comparison.extra import check_also, extra_models, holm
 from galton.comparison.folds import cv_splits, default_folds, group_splits, time_splits
 from galton.comparison.network import compare_network
-from galton.comparison.parallel import run_parallel, workers_for
+from galton.comparison.parallel import WORTH_SECONDS, run_parallel, workers_for
 from galton.comparison.prepare import Prepared, prepare
 from galton.comparison.results import MODELS, Comparison, FoldModels, ModelScores
 from galton.comparison.stats import (
@@ -34,6 +35,10 @@ from galton.training.progress import task_progress
 
 #: Architectures tried by inner validation with ``hidden="auto"``.
 CANDIDATES: tuple[tuple[int, ...], ...] = ((32,), (64, 64), (128, 64))
+#: Training rows x widest hidden layer from which a fold's network takes a second or more:
+#: folds then run in parallel from the first (concrete's folds: 927 x 64), where otherwise
+#: the first fold is timed alone to decide.
+HEAVY_FOLD = 50_000
 #: Fewer degrees of freedom than this in the paired test earn a low-power note.
 LOW_POWER_DF = 10
 
@@ -55,6 +60,7 @@ class _Plan:
     times: np.ndarray | None = None
     also: tuple[str, ...] = ()
     n_jobs: int | None = None
+    settled_early: bool = False  # the first repeat settled the verdict (interim_verdict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -76,6 +82,13 @@ class _Plan:
         return compare_network(
             hidden, self.backend, seed, self.categories, self.missing, self.max_epochs
         )
+
+    def heavy(self, train_rows: int) -> bool:
+        """Whether a fold's network surely takes long enough (``HEAVY_FOLD``) for parallel
+        folds to pay from the first fold on, without timing one."""
+        shapes = CANDIDATES if self.hidden == "auto" else (tuple(map(int, self.hidden)),)
+        widths = [w for hidden in shapes for w in hidden]
+        return train_rows * max(widths) >= HEAVY_FOLD
 
     def choose_hidden(
         self, X: pd.DataFrame, y: np.ndarray, train: np.ndarray, seed: int
@@ -155,54 +168,64 @@ def _check_settings(hidden: Any, threshold: float) -> None:
         raise ParameterError(f"threshold must be in [0, 1), got {threshold}")
 
 
+def _run_tasks(
+    plan: _Plan,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    results: list[dict[str, Any]],
+    upto: int,
+    seed: int,
+    per_fold: float,
+    advance: Callable[[], None],
+) -> list[dict[str, Any]]:
+    """``results`` with the folds after them up to split ``upto`` run, in parallel
+    processes where that pays (fold ``j`` always on seed ``seed * 1000 + j``)."""
+    rest = [(*splits[j], seed * 1000 + j) for j in range(len(results), upto)]
+    workers = workers_for(plan.n_jobs, len(rest), per_fold, plan.backend)
+    if workers > 1:
+        return results + run_parallel(plan, rest, workers, advance)
+    return results + [plan.run_fold(train, test, s, advance) for train, test, s in rest]
+
+
 def _run_folds(
     plan: _Plan,
-    folds: int,
-    repeats: int,
+    counts: tuple[int, int],
     seed: int,
     time_budget: float | None,
     progress: bool | None,
     start: float,
+    threshold: float | None = None,
 ) -> tuple[list[dict[str, Any]], list[tuple[np.ndarray, np.ndarray]], int, int]:
     """Every fold's results and splits, and the folds and repeats actually run: with a
-    ``time_budget`` the first fold's time scales them (and the epochs) down."""
-    planned = folds * repeats
+    ``time_budget`` the first fold's time scales them (and the epochs) down; with a
+    ``threshold`` the repeats after the first are skipped when it already settles the
+    verdict (``interim_verdict``)."""
+    folds, repeats = counts
     # one BLAS thread for every fold, serial or in a worker: the same arithmetic either way
     with (
-        task_progress(planned * len(plan.names), "cross-validating", progress) as advance,
+        task_progress(folds * repeats * len(plan.names), "cross-validating", progress) as advance,
         threadpool_limits(1),
     ):
         splits = plan.splits(folds, repeats, seed)
-        first = time.perf_counter()
-        results = [plan.run_fold(*splits[0], seed * 1000, advance)]
-        per_fold = time.perf_counter() - first
+        if time_budget is None and plan.heavy(len(splits[0][0])):
+            results, per_fold = [], WORTH_SECONDS  # no need to time a fold first
+        else:
+            first = time.perf_counter()
+            results = [plan.run_fold(*splits[0], seed * 1000, advance)]
+            per_fold = time.perf_counter() - first
         if time_budget is not None:
             spent = time.perf_counter() - start  # the rows' preparation and the first fold
-            affordable = max(1, int(time_budget / max(spent, 1e-9)))
-            if affordable < planned:
-                new_repeats = max(1, affordable // folds)
-                new_folds = folds if affordable >= folds else max(3, min(folds, affordable))
-                if new_folds != folds:
-                    results = []
-                    splits = plan.splits(new_folds, 1, seed)
-                    if spent * new_folds > time_budget:
-                        plan.max_epochs = max(20, int(200 * time_budget / (spent * new_folds)))
-                        plan.notes.append(f"network epochs capped at {plan.max_epochs}")
-                else:
-                    splits = splits[: new_folds * new_repeats]
-                ran_repeats = new_repeats if new_folds == folds else 1
-                plan.notes.insert(
-                    0,
-                    f"time budget {time_budget:g} s: ran {new_folds} folds x {ran_repeats} "
-                    f"repeats instead of {folds} x {repeats}",
-                )
-                folds, repeats = new_folds, ran_repeats
-        rest = [(*splits[j], seed * 1000 + j) for j in range(len(results), len(splits))]
-        workers = workers_for(plan.n_jobs, len(rest), per_fold, plan.backend)
-        if workers > 1:
-            results += run_parallel(plan, rest, workers, advance)
-        else:
-            results += [plan.run_fold(train, test, s, advance) for train, test, s in rest]
+            splits, results, folds, repeats = within_budget(
+                plan, splits, results, (folds, repeats), spent, time_budget, seed
+            )
+        if threshold is not None and repeats > 1:
+            results = _run_tasks(plan, splits, results, folds, seed, per_fold, advance)
+            settled = interim_verdict(
+                results, threshold, repeats, _fold_sizes(splits, len(plan.y), folds, plan)
+            )
+            if settled:
+                plan.notes.insert(0, settled)
+                plan.settled_early, splits, repeats = True, splits[:folds], 1
+        results = _run_tasks(plan, splits, results, len(splits), seed, per_fold, advance)
     return results, splits, folds, repeats
 
 
@@ -249,47 +272,23 @@ def _out_of_fold(
     return oof
 
 
-#: Ridge replaces least squares as the baseline when its inner leave-one-out MSE is lower
-#: by more than this share.
-RIDGE_GAIN = 0.01
-
-
-def linear_baseline(results: list[dict[str, Any]]) -> tuple[str, str]:
-    """The linear model the network must beat, and why: ridge regression when least
-    squares is not identified in some training fold (more design columns than rows, or
-    aliased ones) or when leave-one-out inside the training folds prefers it; least
-    squares otherwise. Decided on training rows only, never on the test folds."""
-    unidentified = [r["identified"] for r in results if r["identified"][0] < r["identified"][1]]
-    if unidentified:
-        rank, terms, rows = unidentified[0]
-        return "ridge", (
-            f"least squares is not identified in {len(unidentified)} of {len(results)} "
-            f"training folds: rank {rank} for {terms} coefficients on {rows} rows"
-        )
-    ols, ridge = (float(np.mean([r["inner_loo"][k] for r in results])) for k in (0, 1))
-    if ridge < (1 - RIDGE_GAIN) * ols:
-        return "ridge", (
-            f"leave-one-out inside the training folds prefers it: RMSE {math.sqrt(ridge):.4g} "
-            f"against least squares' {math.sqrt(ols):.4g}"
-        )
-    return "linear", ""
-
-
 def _notes(
     notes: list[str],
     test: PairedTest,
     scores: dict[str, ModelScores],
     baseline: str,
     challengers: dict[str, Any],
+    settled_early: bool = False,
 ) -> float:
-    """The verdict's notes: Holm's correction, low power, a linear neuron that did not
-    converge; returns the neuron's relative RMSE gap to least squares."""
+    """The verdict's notes: Holm's correction, low power (unless the first repeat
+    ``settled_early`` the verdict), a linear neuron that did not converge; returns the
+    neuron's relative RMSE gap to least squares."""
     if challengers:
         notes.append(
             f"p values Holm-corrected over {len(challengers)} models against the linear "
             f"baseline ({', '.join(challengers)})"
         )
-    if test.df < LOW_POWER_DF:
+    if test.df < LOW_POWER_DF and not settled_early:
         notes.append(
             f"low power: the paired test has {test.df} degrees of freedom ({test.df + 1} "
             "folds in all); more folds or repeats give a firmer verdict"
@@ -464,9 +463,10 @@ def compare(
     plan = _Plan(Xf, y_arr, hidden, backend, missing, categories, also=check_also(also))
     plan.n_jobs = n_jobs
     plan.weights, plan.groups, plan.times = data.weights, data.groups, data.times
-    folds, repeats = _fold_counts(data, folds, repeats, plan.notes)
+    counts = _fold_counts(data, folds, repeats, plan.notes)
+    interim = threshold if repeats is None and time_budget is None else None
     results, splits, folds, repeats = _run_folds(
-        plan, folds, repeats, seed, time_budget, progress, started
+        plan, counts, seed, time_budget, progress, started, interim
     )
     scores = _scores(results, plan.names)
     baseline, reason = linear_baseline(results)
@@ -481,7 +481,7 @@ def compare(
     verdict, explanation = explain_verdict(
         test, threshold, alpha, fit_ratio, reset, reductions, (baseline, reason)
     )
-    neuron_gap = _notes(plan.notes, test, scores, baseline, challengers)
+    neuron_gap = _notes(plan.notes, test, scores, baseline, challengers, plan.settled_early)
     return Comparison(
         verdict=verdict,
         explanation=explanation,

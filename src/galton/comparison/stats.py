@@ -49,6 +49,24 @@ def corrected_resampled_t_test(
     return PairedTest(mean, mean - q * se, mean + q * se, t, p, J - 1, se)
 
 
+#: The interim look after the first repeat (Haybittle and Peto's boundary): later repeats
+#: are skipped only when a 99.9% interval already lies wholly on one side of the threshold,
+#: so the final test keeps its level and the verdict cannot turn.
+INTERIM_LEVEL = 0.999
+
+
+def settled(
+    reductions: np.ndarray, n_train: float, n_test: float, threshold: float
+) -> PairedTest | None:
+    """The interim test on the first repeat's ``reductions`` (J,) when it settles the
+    verdict: its ``INTERIM_LEVEL`` interval wholly above ``threshold`` (a significant gain
+    worth having: yay) or wholly below it (no gain worth having: nay); else None."""
+    test = corrected_resampled_t_test(reductions, n_train, n_test, INTERIM_LEVEL)
+    if not (math.isfinite(test.ci_low) and math.isfinite(test.ci_high)):
+        return None
+    return test if test.ci_low > threshold or test.ci_high < threshold else None
+
+
 def ramsey_reset(
     X: pd.DataFrame, y: np.ndarray, categories: dict, weights: np.ndarray | None = None
 ) -> dict[str, float]:

@@ -16,6 +16,7 @@ from galton.backends.base import BaseTrainer, Engine
 from galton.backends.common import flatten_params, unflatten_params
 from galton.errors import ModelFileError, first_line
 from galton.spec import NetworkSpec, TrainConfig
+from galton.training.heap import keep_freed_memory
 from galton.training.monitor import (
     Checkpointing,
     EpochMonitor,
@@ -79,6 +80,7 @@ def train(
     parameters, L-BFGS and CG keep their last. Without validation data, minibatch solvers
     watch the training loss the same way.
     """
+    keep_freed_memory()  # steps reuse their arrays' pages instead of remapping them
     full_batch = cfg.optimizer in ("lbfgs", "cg")
     with step_threads(net, X.shape[0] if full_batch else min(cfg.batch_size, X.shape[0])):
         state = checkpointing.resume if checkpointing is not None else None
