@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # The coverage `make test` requires (measured after the issue-15 refactor; README, Development).
 COVERAGE_FLOOR := 93
 
-.PHONY: install demo test bench lint clean browser
+.PHONY: install demo test bench lint clean browser docs dist
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(PY):
 # torch==2.13.0 first: pip then takes the CPU wheel on disk instead of a multi-GB CUDA build.
 $(STAMP): $(PY) pyproject.toml
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[all,test,bench]'
+	$(PIP) install --quiet -e '.[all,test,bench,docs,dist]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,6 +41,17 @@ test: install browser
 	$(VENV)/bin/ruff format --check src tests bench examples
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q --cov=galton --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	$(MAKE) docs
+
+# The documentation site (site/): every example runs during the build, and any warning
+# (a broken internal link, a failed example, a missing docstring target) fails it.
+docs: install
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
+
+# The sdist and wheel, checked by twine, installed into a clean venv outside the tree and
+# used there (bundled data, report, entry point, a model file saved by this tree).
+dist: install
+	.ci/wheel-check $(PY)
 
 # Speed against the competitors, measured in the same run (a quiet machine; over an hour).
 bench: install
@@ -56,4 +67,4 @@ lint: install
 	$(VENV)/bin/ruff format src tests bench examples
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info
+	rm -rf $(VENV) build dist site src/*.egg-info src/galton/_version.py

@@ -112,7 +112,9 @@ def test_no_import_cycles() -> None:
         # a model renders its own page through the report layer, which imports no model
         ("galton.estimators", ("galton.comparison", "galton.cli")),
         ("galton.comparison", ("galton.cli",)),
-        ("galton.explain", ("galton.cli", "galton.report")),
+        # an explanation, like a model, renders itself (a notebook's _repr_html_) through the
+        # report layer, which is a leaf
+        ("galton.explain", ("galton.cli",)),
     ],
 )
 def test_imports_point_one_way(layer: str, forbidden: tuple[str, ...]) -> None:

@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+try:  # written by setuptools-scm at install time from the git tags
+    from galton._version import __version__
+except ImportError:  # a source tree never installed
+    __version__ = "0+unknown"
 
 _PUBLIC = {
     "AliasedColumnsWarning": "galton.estimators",

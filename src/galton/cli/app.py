@@ -98,3 +98,23 @@ GroupRareOpt = Annotated[
         help="Group a text column's rarest levels as '(other)' rather than refuse it.",
     ),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from galton import __version__
+
+        typer.echo(f"galton {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Options before the command."""

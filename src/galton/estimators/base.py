@@ -18,7 +18,7 @@ from galton.errors import (
     NotFittedError,
     ParameterError,
 )
-from galton.estimators.page import FitPage, prediction_page
+from galton.estimators.page import FitPage, card, prediction_page
 from galton.estimators.params import check as _check
 from galton.io import read_key, write_model_file
 from galton.metrics import regression_metrics
@@ -186,6 +186,35 @@ class _Estimator:
         if path is not None:
             check_destination(path)  # before the work
         return fit_page_html(self._page(X, y, sample_weight), path, plots_dir)
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the fitted model's statistics and coefficients as tables (the
+        text summary folded below them); before ``fit``, the repr."""
+        from galton.report.notebook import card_html, unfitted_html
+
+        schema = self.__dict__.get("schema_")
+        if schema is None or not schema.learned:
+            return unfitted_html(repr(self))
+        return card_html(card(self))
+
+    def plot(self, X: Any = None, y: Any = None, sample_weight: Any = None) -> Any:
+        """The model's diagnostic figure (a matplotlib ``Figure``): R's ``plot.lm``
+        residual panels, from the training rows a least-squares fit keeps or from ``X``
+        and ``y``; a network without rows shows its learning curves."""
+        from galton.report.figures import learning_curves
+        from galton.report.fit_figures import residual_panels
+
+        self._require_fitted()
+        page = self._page(X, y, sample_weight)
+        if page.residuals is not None:
+            network = page.history is not None
+            return residual_panels(page.residuals, network=network, as_figure=True)
+        if page.history is not None:
+            return learning_curves(page.history, as_figure=True)
+        raise ParameterError(
+            f"{type(self).__name__}.plot needs the rows to draw: plot(X, y) (a table and its "
+            "target column's name, or arrays)"
+        )
 
     def check(self, X: Any, against: Any = None, level: float = 0.95) -> pd.DataFrame:
         """The predictions of ``X`` with flags for rows not to trust: outside the

@@ -200,6 +200,20 @@ def _linear_panels(
         page.notes.append(f"Partial-regression plots: the first {MAX_PANELS} terms")
 
 
+def card(model: Any) -> FitPage:
+    """A fitted model's tables without figures (a notebook's ``_repr_html_``): least
+    squares' statistics and coefficients, else the training metrics."""
+    if hasattr(model, "summary_frame"):
+        return FitPage(
+            f"Least squares: {model.target_name_} on {len(model.results_.names)} terms",
+            model.target_name_,
+            model.summary(),
+            _statistics(model),
+            model.summary_frame(),
+        )
+    return _summary_page(model, f"{type(model).__name__}: {model.target_name_}")
+
+
 def network_page(model: Any, X: Any, y: Any, seed: int = 0) -> FitPage:
     """The page of a network: learning curves; with rows, residuals and partial
     dependence (with ICE curves) of the inputs it relies on most."""

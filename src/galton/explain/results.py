@@ -65,6 +65,12 @@ class Explanation:
             "notes": self.notes,
         }
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the report's explanation section, figures embedded."""
+        from galton.report.notebook import explained_html
+
+        return explained_html(self, self.target)
+
     def summary(self) -> str:
         """The explanation in words and small tables."""
         lines = [f"Explanation ({self.verdict.upper()}): {self.verdict_text}", ""]

@@ -35,6 +35,19 @@ def _plain_numbers(minor: bool = False) -> Any:
     return NullFormatter() if minor else FuncFormatter(lambda value, _: f"{value:g}")
 
 
+def figure(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) -> Any:
+    """Run ``draw(fig)`` on a new matplotlib ``Figure`` and return it (for notebooks:
+    made without pyplot, so no backend or global figure list changes)."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        fig = Figure(figsize=size)
+        draw(fig)
+        fig.tight_layout()
+    return fig
+
+
 def render(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) -> bytes:
     """Run ``draw(fig)`` on a new figure and return it as PNG bytes."""
     plt = _pyplot()
@@ -52,9 +65,15 @@ def render(draw: Callable[[Any], None], size: tuple[float, float] = (6.4, 4.0)) 
 
 
 def fold_differences(
-    reductions: np.ndarray, mean: float, low: float, high: float, threshold: float
-) -> bytes:
-    """Per-fold relative RMSE reductions with their mean, 95% CI and the threshold."""
+    reductions: np.ndarray,
+    mean: float,
+    low: float,
+    high: float,
+    threshold: float,
+    as_figure: bool = False,
+) -> Any:
+    """Per-fold relative RMSE reductions with their mean, 95% CI and the threshold: PNG
+    bytes, or (``as_figure``) the matplotlib figure."""
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
@@ -70,7 +89,7 @@ def fold_differences(
         ax.set_title("Paired per-fold differences")
         ax.legend(fontsize=8)
 
-    return render(draw)
+    return figure(draw) if as_figure else render(draw)
 
 
 def single_input_fit(
@@ -154,8 +173,9 @@ def residuals(y: np.ndarray, predictions: dict[str, np.ndarray]) -> bytes:
     return render(draw, size=(9.0, 4.0))
 
 
-def learning_curves(history: dict[str, list[float]]) -> bytes:
-    """The network's training and validation loss per epoch (entry 0: the random start)."""
+def learning_curves(history: dict[str, list[float]], as_figure: bool = False) -> Any:
+    """The network's training and validation loss per epoch (entry 0: the random start):
+    PNG bytes, or (``as_figure``) the matplotlib figure."""
 
     def draw(fig: Any) -> None:
         ax = fig.add_subplot()
@@ -171,7 +191,7 @@ def learning_curves(history: dict[str, list[float]]) -> bytes:
         ax.set_title("The network's learning curves")
         ax.legend(fontsize=8)
 
-    return render(draw)
+    return figure(draw) if as_figure else render(draw)
 
 
 def fault_tolerance(

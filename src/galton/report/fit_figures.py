@@ -11,6 +11,7 @@ from galton.report.figures import (
     LINEAR_COLOUR,
     NETWORK_COLOUR,
     dependence_panel,
+    figure,
     grid_of_panels,
     render,
 )
@@ -100,9 +101,10 @@ def _leverage(ax: Any, res: Residuals, colour: str) -> None:
     ax.legend(fontsize=7, loc="lower left")
 
 
-def residual_panels(res: Residuals, network: bool = False) -> bytes:
+def residual_panels(res: Residuals, network: bool = False, as_figure: bool = False) -> Any:
     """R's ``plot.lm``: residuals vs fitted, normal Q-Q, scale-location and (least
-    squares) residuals vs leverage with Cook's contours; red: a binned-mean smooth."""
+    squares) residuals vs leverage with Cook's contours; red: a binned-mean smooth. PNG
+    bytes, or (``as_figure``) the matplotlib figure."""
     colour = NETWORK_COLOUR if network else LINEAR_COLOUR
     panels = 3 if res.leverage is None else 4
 
@@ -121,7 +123,7 @@ def residual_panels(res: Residuals, network: bool = False) -> bytes:
         if panels == 4:
             _leverage(fig.add_subplot(2, 2, 4), res, colour)
 
-    return render(draw, size=(10.0, 8.0))
+    return figure(draw, size=(10.0, 8.0)) if as_figure else render(draw, size=(10.0, 8.0))
 
 
 def added_variable_plots(
