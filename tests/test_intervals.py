@@ -52,8 +52,37 @@ def test_linear_t_intervals_cover_at_the_nominal_level_and_match_return_std() ->
 def test_conformal_multiplier_uses_the_finite_sample_rank() -> None:
     cal = Calibration(np.arange(1, 20, dtype=float), "validation")  # 19 scores
     assert cal.multiplier(0.9) == 18.0  # ceil(20 * 0.9) = 18th smallest
-    assert cal.multiplier(0.99) == 19.0  # capped at the largest
     assert cal.std_scale == pytest.approx(np.sqrt(np.mean(np.arange(1, 20) ** 2)))
+    # 19 rows cannot reach rank ceil(20 * 0.99) = 20: Student's t on their RMS, not the max
+    assert cal.multiplier(0.99) == pytest.approx(cal.std_scale * t_ppf(0.995, 19))
+    assert cal.multiplier(0.99) > 19.0
+
+
+def test_training_rows_are_scaled_for_the_parameters_fitted_to_them() -> None:
+    y, mean, spread = np.array([1.0, -2.0, 0.5, 3.0, -1.0]), np.zeros(5), np.ones(5)
+    held = Calibration.from_rows(y, mean, spread, "validation", n_params=3)
+    assert held.params == 0 and held.scores.tolist() == [0.5, 1.0, 1.0, 2.0, 3.0]
+    fitted = Calibration.from_rows(y, mean, spread, "training", n_params=3)
+    factor = np.sqrt(5 / 2 * (1 + 3 / 5))  # residual df and a new row's mean leverage
+    np.testing.assert_allclose(fitted.scores, held.scores * factor)
+    assert fitted.multiplier(0.9) == pytest.approx(fitted.std_scale * t_ppf(0.95, 2))
+
+
+def test_tiny_data_intervals_come_close_to_their_level() -> None:
+    # 12 rows: nothing held out. The largest training residual covered 79% of new rows here
+    # on average; residuals scaled for the fitted parameters, with Student's t, cover more.
+    covered = []
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(212, 3))
+        y = X @ rng.normal(size=3) + rng.normal(size=212)
+        for model in (
+            galton.NeuralRegressor(hidden=(8,), seed=seed),
+            galton.NeuralRegressor(hidden=()),
+        ):
+            model.fit(X[:12], y[:12])
+            covered.append(coverage(model.predict(X[12:], interval=0.9), y[12:]))
+    assert 0.84 <= np.mean(covered) <= 0.96, np.mean(covered)
 
 
 def test_mixture_of_gaussian_members() -> None:

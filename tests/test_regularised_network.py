@@ -96,3 +96,29 @@ def test_too_few_rows_to_search_get_the_line() -> None:
     assert net.train_config_.weight_decay == SKIP_WEIGHT_DECAYS[-1]
     exact = galton.LinearRegression().fit(X, y)
     np.testing.assert_allclose(net.predict(X), exact.predict(X), atol=0.05 * np.std(y))
+
+
+def _wide(n: int, p: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = X[:, :5] @ np.array([3.0, -2.0, 1.5, 1.0, -1.0]) + rng.normal(scale=2.0, size=n)
+    return pd.DataFrame(X, columns=[f"x{j}" for j in range(p)]).assign(y=y)
+
+
+def test_the_skip_path_needs_rows_to_identify_it() -> None:
+    # 54 training rows (10% held out): a skip path for 20 inputs, none for 40
+    narrow = galton.NeuralRegressor(hidden=(4,), seed=0, max_epochs=20).fit(_wide(60, 20), "y")
+    assert narrow.net_.has_skip
+    wide = galton.NeuralRegressor(hidden=(4,), seed=0, max_epochs=20).fit(_wide(60, 40), "y")
+    assert not wide.net_.has_skip
+    assert "skip" not in wide.summary()
+
+
+def test_on_wide_data_the_network_stays_near_ridge() -> None:
+    # 100 rows, 120 columns: least squares is not identified, ridge is the baseline; an
+    # undecayed skip path there fit the noise (87% worse than ridge on wide.csv)
+    cmp = galton.compare(_wide(100, 120), "y", hidden=(8,), folds=5, repeats=1, progress=False)
+    assert cmp.baseline == "ridge"
+    ridge, network = cmp.scores["ridge"].rmse.mean(), cmp.scores["network"].rmse.mean()
+    assert network < 1.15 * ridge, (network, ridge)
+    assert cmp.verdict == "nay"

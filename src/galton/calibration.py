@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from galton.backends.common import MIN_VARIANCE, predicted_variance
+from galton.exact.distributions import t_ppf
 
 
 def mixture(outputs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -53,26 +54,46 @@ class Calibration:
         ``|y - mean| / spread`` on the calibration rows, ascending.
     source : str
         ``"validation"`` (rows held out from training) or ``"training"`` (no rows were held
-        out, so intervals are optimistic).
+        out: the scores are scaled up for the parameters fitted to them, ``params``).
+    params : int
+        The effective parameters of the model that fitted training rows (0: held out).
     """
 
     scores: np.ndarray
     source: str
+    params: int = 0  # parameters of the model that fitted training rows (0: held out)
 
     @classmethod
     def from_rows(
-        cls, y: np.ndarray, mean: np.ndarray, spread: np.ndarray, source: str
+        cls, y: np.ndarray, mean: np.ndarray, spread: np.ndarray, source: str, n_params: int = 0
     ) -> Calibration:
-        """From targets ``y`` (m,), predicted means (m,) and spreads (m,) in one unit."""
-        return cls(np.sort(np.abs(y - mean) / spread), source)
+        """From targets ``y`` (m,), predicted means (m,) and spreads (m,) in one unit.
+
+        Training rows (``source="training"``) were fitted by a model of ``n_params``
+        parameters, whose residuals are smaller than a new row's error: as for least
+        squares' prediction intervals, their scores are scaled by ``sqrt(m / (m - p))`` (the
+        residual degrees of freedom) and ``sqrt(1 + p / m)`` (a new row's average leverage).
+        """
+        scores = np.abs(y - mean) / spread
+        m = len(scores)
+        p = n_params if source == "training" and 0 < n_params < m else 0
+        if p:
+            scores = scores * math.sqrt(m / (m - p) * (1 + p / m))
+        return cls(np.sort(scores), source, p)
 
     def multiplier(self, level: float) -> float:
-        """The conformal quantile: half-width per unit of spread at coverage ``level``."""
+        """Half-width per unit of spread at coverage ``level``: the conformal quantile
+        (rank ``ceil((m + 1) * level)``) where the ``m`` rows reach it, else (too few rows:
+        fewer than 9 for 90%) their root mean square score times Student's t quantile on
+        their degrees of freedom (``m - params``), which widens as rows get fewer instead of
+        stopping at the largest score."""
         m = len(self.scores)
         if m == 0:
             return math.nan
-        rank = min(m, int(math.ceil((m + 1) * level)))
-        return float(self.scores[rank - 1])
+        rank = int(math.ceil((m + 1) * level))
+        if rank <= m:
+            return float(self.scores[rank - 1])
+        return self.std_scale * float(t_ppf(0.5 + level / 2, max(m - self.params, 1)))
 
     @property
     def std_scale(self) -> float:

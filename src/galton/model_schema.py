@@ -267,6 +267,7 @@ NEURAL = record(
         "weight_decay_search": items(pair(number(low=0), ANY_NUMBER), max_len=100),
         "updates": items(mapping(ANY_NUMBER, max_len=100)),
         "replay_seen": COUNT,
+        "calibration_params": COUNT,
     },
 )
 

@@ -5,7 +5,7 @@ Parameters and optimizer moments are ``shared`` variables, the loss is a symboli
 ``updates`` performs a whole training step. PyTensor is Theano's maintained successor; the
 original theano 1.0.5 cannot import with NumPy 2.
 
-Compile mode, chosen by measurement (see ``mode_for`` and the README): the C virtual
+Compile mode, chosen by measurement (see ``mode_for`` and docs/guide/networks.md): the C virtual
 machine linker for the linear neuron, Numba for networks with hidden layers. Compiled
 functions are cached per network and training configuration, so a process pays
 compilation once; both compilers also cache on disk across processes.
@@ -32,10 +32,11 @@ from galton.backends.common import is_weight, optimizer_update, outputs_as_predi
 from galton.spec import NetworkSpec, TrainConfig
 
 NAME = "pytensor"
-# Measured (README, "Engines"): the C VM linker compiles a graph in about a second cold and
-# runs the linear neuron as fast as anything; Numba compiles a new graph in 5-20 s the first
-# time on a machine (cached on disk after) but runs a 2x64 MLP epoch 4x faster. So: C VM for
-# the linear neuron, Numba for networks with hidden layers. GALTON_PYTENSOR_MODE overrides.
+# Measured (docs/guide/networks.md, "Engines"): the C VM linker compiles a graph in about
+# a second cold and runs the linear neuron as fast as anything; Numba compiles a new graph
+# in 5-20 s the first time on a machine (cached on disk after) but runs a 2x64 MLP epoch 4x
+# faster. So: C VM for the linear neuron, Numba for networks with hidden layers.
+# GALTON_PYTENSOR_MODE overrides.
 LINEAR_MODE = Mode(linker="cvm", optimizer="fast_run")
 MLP_MODE = get_mode("NUMBA")
 

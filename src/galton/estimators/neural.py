@@ -103,6 +103,9 @@ class NeuralRegressor(_Estimator):
         Default True: a linear path from the inputs to the output beside the hidden
         layers, never decayed. The network holds the linear model exactly, and a strong
         weight decay on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
+        Left out where the training rows are fewer than twice the inputs and some rows are
+        held out to choose the weight decay on (wide data, where least squares is not
+        identified and the undecayed path would fit the noise).
     weight_decay : float or "auto"
         L2 penalty on weights (decoupled for AdamW); biases and the skip path are not
         decayed. ``auto`` (default): for networks trained by L-BFGS (up to 5000 training

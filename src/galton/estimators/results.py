@@ -139,6 +139,7 @@ class NetworkResults:
             "y_mean": self.scaling.y_mean,
             "y_scale": self.scaling.y_scale,
             "calibration_source": self.calibration.source,
+            "calibration_params": self.calibration.params,
             "member_histories": self.member_histories,
             "weight_decay_search": [[k, v] for k, v in self.weight_decay_search.items()],
             "updates": self.updates,
@@ -198,7 +199,9 @@ class NetworkResults:
             converged=meta["converged"],
             weight_decay_search={k: v for k, v in meta.get("weight_decay_search", [])},
             metrics=meta["metrics"],
-            calibration=Calibration(scores, meta["calibration_source"]),
+            calibration=Calibration(
+                scores, meta["calibration_source"], meta.get("calibration_params", 0)
+            ),
             replay=Reservoir(
                 arrays.get("replay_X", np.empty((0, net_meta["n_inputs"]))),
                 arrays.get("replay_y", np.empty(0)),

@@ -22,12 +22,14 @@ from galton.training.replay import Reservoir
 class HeldOut:
     """Rows that calibrate the intervals: targets (m,), predicted means (m,) and spreads
     (m,) in the target's units; ``source`` is ``validation`` (held out from training, also
-    reported as ``val_`` metrics) or ``training`` (nothing was held out)."""
+    reported as ``val_`` metrics) or ``training`` (nothing was held out; the model that
+    fitted them had ``n_params`` effective parameters)."""
 
     y: np.ndarray
     pred: np.ndarray
     spread: np.ndarray
     source: str = "validation"
+    n_params: int = 0
 
 
 def trained_network(
@@ -72,7 +74,7 @@ def finish(
         metrics.update({f"val_{k}": v for k, v in val.items()})
     results.metrics = metrics
     results.calibration = Calibration.from_rows(
-        held_out.y, held_out.pred, held_out.spread, held_out.source
+        held_out.y, held_out.pred, held_out.spread, held_out.source, held_out.n_params
     )
     results.replay = replay
     results.updates = []

@@ -276,7 +276,10 @@ def fit_in_memory(
     Xs, ys = scaling.inputs(X_arr), with_weights(scaling.target(y_arr), w)
     rng = np.random.default_rng(est.seed)
     val_rows, train_rows, cfg = _split(est, n, resolve_config(est, n), rng)
-    net = network_for(est, X_arr.shape[1], cfg)
+    # too wide for an undecayed skip path, unless no rows are held out to regularise the
+    # hidden layers on: then the line (the skip path alone) is the safest model there is
+    searched = len(train_rows) if len(val_rows) else None
+    net = network_for(est, X_arr.shape[1], cfg, searched)
     initial = _initial(est, net, rng)
     digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
     several = _several(est, cfg, len(val_rows))
@@ -295,6 +298,9 @@ def fit_in_memory(
     _require_finite(pred, "the trained network predicts", "training row")
     calib = val_rows if len(val_rows) else train_rows
     source = "validation" if len(val_rows) else "training"
-    held = HeldOut(y_arr[calib], pred[calib], spread[calib], source)
+    # nothing held out: the linear neuron, or the strongest decay leaving the line (the
+    # skip path) or about the mean, fitted these rows with this many parameters
+    fitted = X_arr.shape[1] + 1 if net.has_skip or not net.hidden else 1
+    held = HeldOut(y_arr[calib], pred[calib], spread[calib], source, fitted)
     metrics = regression_metrics(y_arr, pred)
     finish(est, results, metrics, held, start_replay(est, Xs, scaling.target(y_arr)), n, start)
