@@ -22,7 +22,8 @@ if TYPE_CHECKING:  # types only: the report layer imports no comparison or model
     from galton.comparison.results import Comparison
 
 
-def _metrics_table(cmp: Comparison) -> str:
+def metrics_table(cmp: Comparison) -> str:
+    """Each model's cross-validated scores and times (the report's and a notebook's)."""
     rows = []
     for s in cmp.scores.values():
         cells = [html.escape(s.label)]
@@ -137,7 +138,7 @@ cross-validation ({html.escape(cmp.scheme)}) ×
 <p>{html.escape(cmp.explanation)}</p>
 </section>
 <h2>Cross-validated scores (mean ± standard error over folds)</h2>
-{_metrics_table(cmp)}
+{metrics_table(cmp)}
 <p>Network versus {cmp.scores[cmp.baseline].label}: training {fmt(cmp.fit_ratio, 3)}× the
 time, predicting {fmt(cmp.predict_ratio, 3)}×. Corrected resampled t-test (Nadeau &amp;
 Bengio 2003) on the relative RMSE reductions: t = {fmt(t.t)} on {t.df} df,

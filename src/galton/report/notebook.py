@@ -12,7 +12,8 @@ import pandas as pd
 
 from galton.report import figures
 from galton.report.explain_html import explanation_html
-from galton.report.parts import fmt, frame_table, png_tag
+from galton.report.html import metrics_table
+from galton.report.parts import frame_table, png_tag
 
 if TYPE_CHECKING:  # types only: the report layer imports no comparison or model code
     from galton.comparison.results import Comparison
@@ -56,19 +57,6 @@ def card_html(page: FitPage) -> str:
     return block("".join(parts))
 
 
-def _scores_table(cmp: Comparison) -> str:
-    rows = []
-    for s in cmp.scores.values():
-        cells = [html.escape(s.label)]
-        for metric in ("rmse", "mae", "r2"):
-            mean, se = s.mean_se(metric)
-            cells.append(f"{fmt(mean)} ± {fmt(se, 2)}")
-        cells.append(fmt(s.fit_seconds.mean(), 3))
-        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    head = "".join(f"<th>{h}</th>" for h in ("model", "RMSE", "MAE", "R²", "fit (s)"))
-    return f'<table id="scores"><tr>{head}</tr>{"".join(rows)}</table>'
-
-
 def comparison_html(cmp: Comparison) -> str:
     """A comparison: the verdict banner and its explanation, the scores table, the key
     figure (each fold's RMSE reduction against the threshold) and the notes."""
@@ -82,7 +70,7 @@ def comparison_html(cmp: Comparison) -> str:
 <p>{html.escape(cmp.explanation)}</p></section>
 <p>{cmp.n_samples} rows, target <b>{html.escape(cmp.target)}</b>; {cmp.folds}-fold
 cross-validation ({html.escape(cmp.scheme)}) × {cmp.repeats} repeat(s), seed {cmp.seed}.</p>
-{_scores_table(cmp)}
+{metrics_table(cmp)}
 {png_tag("fold_differences", png, "RMSE reduction by the network on each fold", None)}
 {f"<ul>{notes}</ul>" if notes else ""}"""
     return block(body)
