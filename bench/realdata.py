@@ -5,9 +5,10 @@ regression datasets that ship inside installed packages (statsmodels and scikit-
 download), and prints per dataset: both models' mean test RMSE over the folds, the
 network's RMSE reduction with the corrected paired test's 95% CI and p, the verdict,
 whether the network is *significantly worse* (the CI lies below 0), the out-of-fold
-coverage of the network's 90% prediction intervals (first repeat), the weight decays its
-folds chose, and scikit-learn's ``MLPRegressor((64, 64), early_stopping=True)`` on the
-same first-repeat folds as an independent reference.
+coverage of the network's and least squares' 90% prediction intervals (first repeat),
+the weight decays its folds chose, and scikit-learn's
+``MLPRegressor((64, 64), early_stopping=True)`` on the same first-repeat folds as an
+independent reference.
 
 Run: ``.venv/bin/python bench/realdata.py [--datasets fair,star98,...] [--jobs 2]``.
 """
@@ -90,11 +91,11 @@ def _mlp_rmse(frame: pd.DataFrame, folds: list) -> float:
     return float(np.mean(rmse))
 
 
-def _coverage(cmp) -> float:  # type: ignore[no-untyped-def]
-    """Out-of-fold coverage of the network's 90% intervals over the first repeat."""
+def _coverage(cmp, model: str) -> float:  # type: ignore[no-untyped-def]
+    """Out-of-fold coverage of ``model``'s 90% prediction intervals over the first repeat."""
     covered = []
     for fold in cmp.fold_models:
-        band = fold.models["network"].predict(cmp.X.iloc[fold.test], interval=LEVEL)
+        band = fold.models[model].predict(cmp.X.iloc[fold.test], interval=LEVEL)
         y = cmp.y[fold.test]
         covered.append((band.lower <= y) & (y <= band.upper))
     return float(np.mean(np.concatenate(covered)))
@@ -131,7 +132,8 @@ def run(name: str) -> dict:
         "p": test.p,
         "verdict": cmp.verdict,
         "worse": test.ci_high < 0,
-        "coverage": _coverage(cmp),
+        "coverage": _coverage(cmp, "network"),
+        "linear_coverage": _coverage(cmp, "linear"),
         "decays": Counter(cmp.chosen_weight_decay).most_common(2),
         "seconds": seconds,
     }
@@ -143,9 +145,10 @@ def report(rows: list[dict]) -> None:
     print(
         "| dataset | rows | inputs | folds | least squares RMSE | network RMSE | reduction "
         "(95% CI) | p | verdict | significantly worse | network 90% coverage | "
+        "least squares 90% coverage | "
         "decays chosen (folds) | MLPRegressor RMSE (first repeat; least squares) | seconds |"
     )
-    print("|---" * 14 + "|")
+    print("|---" * 15 + "|")
     for r in rows:
         low, high = r["ci"]
         decays = ", ".join(f"{d:g} ({k})" for d, k in r["decays"])
@@ -153,7 +156,8 @@ def report(rows: list[dict]) -> None:
             f"| {r['dataset']} | {r['rows']} | {r['inputs']} | {r['folds']} | "
             f"{r['linear']:.4g} | {r['network']:.4g} | {r['reduction']:+.1%} "
             f"({low:+.1%} to {high:+.1%}) | {r['p']:.2g} | {r['verdict']} | "
-            f"{'YES' if r['worse'] else 'no'} | {r['coverage']:.1%} | {decays} | "
+            f"{'YES' if r['worse'] else 'no'} | {r['coverage']:.1%} | "
+            f"{r['linear_coverage']:.1%} | {decays} | "
             f"{r['mlp']:.4g} ({r['linear_first']:.4g}) | {r['seconds']:.0f} |"
         )
     worse = [r["dataset"] for r in rows if r["worse"]]

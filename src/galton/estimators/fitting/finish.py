@@ -23,13 +23,16 @@ class HeldOut:
     """Rows that calibrate the intervals: targets (m,), predicted means (m,) and spreads
     (m,) in the target's units; ``source`` is ``validation`` (held out from training, also
     reported as ``val_`` metrics) or ``training`` (nothing was held out; the model that
-    fitted them had ``n_params`` effective parameters)."""
+    fitted them had ``n_params`` effective parameters). ``calibration_pred`` (m,), when
+    given, replaces ``pred`` in the calibration only: the predictions of models chosen
+    without each row."""
 
     y: np.ndarray
     pred: np.ndarray
     spread: np.ndarray
     source: str = "validation"
     n_params: int = 0
+    calibration_pred: np.ndarray | None = None
 
 
 def trained_network(
@@ -73,8 +76,9 @@ def finish(
         val = regression_metrics(held_out.y, held_out.pred)
         metrics.update({f"val_{k}": v for k, v in val.items()})
     results.metrics = metrics
+    calibrated = held_out.pred if held_out.calibration_pred is None else held_out.calibration_pred
     results.calibration = Calibration.from_rows(
-        held_out.y, held_out.pred, held_out.spread, held_out.source, held_out.n_params
+        held_out.y, calibrated, held_out.spread, held_out.source, held_out.n_params
     )
     results.replay = replay
     results.updates = []
