@@ -69,14 +69,19 @@ def test_training_rows_are_scaled_for_the_parameters_fitted_to_them() -> None:
     assert fitted.multiplier(0.9) == pytest.approx(fitted.std_scale * t_ppf(0.95, 2))
 
 
+def noisy_line(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` rows of a random line in 3 inputs with standard normal noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    return X, X @ rng.normal(size=3) + rng.normal(size=n)
+
+
 def test_tiny_data_intervals_come_close_to_their_level() -> None:
     # 12 rows: nothing held out. The largest training residual covered 79% of new rows here
     # on average; residuals scaled for the fitted parameters, with Student's t, cover more.
     covered = []
     for seed in range(12):
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(212, 3))
-        y = X @ rng.normal(size=3) + rng.normal(size=212)
+        X, y = noisy_line(seed, 212)
         for model in (
             galton.NeuralRegressor(hidden=(8,), seed=seed),
             galton.NeuralRegressor(hidden=()),
@@ -101,9 +106,7 @@ def test_intervals_after_a_search_on_few_held_out_rows_keep_their_level() -> Non
     # covered 86% of new rows here on average; under the decay chosen without each, 91%
     covered = []
     for seed in range(16):
-        rng = np.random.default_rng(seed)
-        X = rng.normal(size=(540, 3))
-        y = X @ rng.normal(size=3) + rng.normal(size=540)
+        X, y = noisy_line(seed, 540)
         model = galton.NeuralRegressor(hidden=(16,), seed=seed).fit(X[:40], y[:40])
         assert len(model.results_.weight_decay_search) > 1
         covered.append(coverage(model.predict(X[40:], interval=0.9), y[40:]))
