@@ -1,10 +1,11 @@
 """An experiment for issue 19's small-data shortfall: choose the weight decay by K-fold
 cross-validation over the training rows instead of on the 10% held out.
 
-For each kind of ``bench/noise.py`` data and each seed: ``ROWS`` training rows, 2,000 test
-rows from the same law; ``compare``'s network with ``weight_decay="auto"`` (today) against
-the same network at the decay that 5-fold cross-validation chooses (``line_if_tied`` on
-the pooled out-of-fold losses), both relative to least squares' test RMSE.
+For each kind of ``bench/noise.py`` data and each seed: the given number of training rows,
+2,000 test rows from the same law; ``compare``'s network with ``weight_decay="auto"``
+(today) against the same network at the decay that 5-fold cross-validation chooses
+(``line_if_tied`` on the pooled out-of-fold losses), both relative to least squares' test
+RMSE.
 
     .venv/bin/python bench/decay_cv.py 40 8 gaussian,heteroscedastic
 """
@@ -18,26 +19,22 @@ import numpy as np
 from noise import frame
 
 from galton.comparison.network import compare_network
-from galton.estimators import NeuralRegressor
+from galton.estimators import LinearRegression, NeuralRegressor
 from galton.estimators.fitting.memory import line_if_tied
 from galton.estimators.fitting.recipe import weight_decays
+from galton.metrics import regression_metrics
 
 FOLDS = 5
 
 
 def rmse(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((y - pred) ** 2)))
+    return regression_metrics(y, pred)["rmse"]
 
 
 def network(decay: float | str = "auto") -> NeuralRegressor:
     model = compare_network((64, 64), "numpy", 0, None)
     model.weight_decay = decay
     return model
-
-
-def least_squares(X: np.ndarray, y: np.ndarray, X_test: np.ndarray) -> np.ndarray:
-    beta = np.linalg.lstsq(np.c_[np.ones(len(X)), X], y, rcond=None)[0]
-    return np.c_[np.ones(len(X_test)), X_test] @ beta
 
 
 def cross_validated_decay(X: np.ndarray, y: np.ndarray, seed: int = 0) -> float:
@@ -62,7 +59,7 @@ def main() -> None:
             data = frame(kind, rows + 2000, seed)
             X, y = data[list("abcd")].to_numpy(), data["y"].to_numpy()
             X_fit, y_fit, X_test, y_test = X[:rows], y[:rows], X[rows:], y[rows:]
-            line = rmse(y_test, least_squares(X_fit, y_fit, X_test))
+            line = rmse(y_test, LinearRegression().fit(X_fit, y_fit).predict(X_test))
             auto = rmse(y_test, network().fit(X_fit, y_fit).predict(X_test))
             decay = cross_validated_decay(X_fit, y_fit)
             chosen = rmse(y_test, network(decay).fit(X_fit, y_fit).predict(X_test))
