@@ -53,7 +53,8 @@ class Calibration:
     scores : array of shape (m,)
         ``|y - mean| / spread`` on the calibration rows, ascending.
     source : str
-        ``"validation"`` (rows held out from training) or ``"training"`` (no rows were held
+        ``"validation"`` (rows held out from training), ``"cross-validation"`` (every row,
+        predicted by networks trained on the other folds) or ``"training"`` (no rows were held
         out: the scores are scaled up for the parameters fitted to them, ``params``).
     params : int
         The effective parameters of the model that fitted training rows (0: held out).

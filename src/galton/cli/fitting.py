@@ -105,7 +105,7 @@ def fit(
     ] = 1,
     weight_decay: Annotated[
         str,
-        typer.Option(help="L2 penalty, or auto (chosen on validation rows for L-BFGS)."),
+        typer.Option(help="L2 penalty, or auto (chosen on validation rows or by CV for L-BFGS)."),
     ] = "auto",
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs (L-BFGS: iterations).")] = None,
     lr: Annotated[float | None, typer.Option(help="Learning rate.")] = None,

@@ -1,6 +1,7 @@
 """The network ``compare`` puts up against least squares: ``NeuralRegressor``'s defaults
-(a skip path beside the hidden layers, the weight decay chosen on held-out rows of the
-training fold), stopped by validation so that a verdict takes seconds."""
+(a skip path beside the hidden layers, the weight decay chosen inside the training fold,
+on its held-out rows or by cross-validation over it), stopped by validation so that a
+verdict takes seconds."""
 
 from __future__ import annotations
 

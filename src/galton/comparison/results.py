@@ -88,7 +88,8 @@ class Comparison:
     neuron_gap: float
     network_params: dict[str, Any]
     chosen_hidden: list[list[int]]
-    #: Each fold's network weight decay, chosen on held-out rows of its training fold.
+    #: Each fold's network weight decay, chosen inside its training fold (on held-out rows,
+    #: or by cross-validation over it on small data).
     chosen_weight_decay: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     oof: dict[str, np.ndarray] = field(default_factory=dict, repr=False)

@@ -25,7 +25,7 @@ from galton.estimators.base import (
 )
 from galton.estimators.fitting.dask import fit_on_dask
 from galton.estimators.fitting.memory import fit_in_memory
-from galton.estimators.fitting.recipe import loss_for
+from galton.estimators.fitting.recipe import CV_FOLDS, loss_for
 from galton.estimators.fitting.stream import fit_streamed
 from galton.estimators.fitting.update import update_network
 from galton.estimators.page import FitPage, network_page
@@ -103,8 +103,9 @@ class NeuralRegressor(_Estimator):
         Default True: a linear path from the inputs to the output beside the hidden
         layers, never decayed. The network holds the linear model exactly, and a strong
         weight decay on the hidden layers leaves least squares (``galton.spec.NetworkSpec``).
-        Left out where the training rows are fewer than twice the inputs and some rows are
-        held out to choose the weight decay on (wide data, where least squares is not
+        Left out where the training rows (of the smallest cross-validation training, if
+        any) are fewer than twice the inputs and some rows are held out to choose the
+        weight decay on (wide data, where least squares is not
         identified and the undecayed path would fit the noise).
     weight_decay : float or "auto"
         L2 penalty on weights (decoupled for AdamW); biases and the skip path are not
@@ -113,8 +114,11 @@ class NeuralRegressor(_Estimator):
         hidden layers off) is trained from the same start and scored on the validation
         rows. The best wins, unless the strongest decay (the line, with ``skip``) lies
         within one standard error of it: rows that cannot tell a network from the line
-        get the line. With too few rows to hold any out, the strongest decay; 0 for the
-        other solvers.
+        get the line. Where the split would hold out fewer than 20 rows (20 to about 200
+        rows; a single squared-error network) the candidates are scored on every row's
+        out-of-fold error under 5-fold cross-validation instead, and the chosen one
+        trains on all rows. With fewer than 20 rows, or too few to hold any out, the
+        strongest decay; 0 for the other solvers.
     batch_size : int, optional
         Minibatch size for SGD/Adam/AdamW; default 64 (128 in the large-data recipe).
     max_epochs : int, optional
@@ -130,7 +134,8 @@ class NeuralRegressor(_Estimator):
         to its iteration budget, regularised by the weight decay) and for the linear
         neuron (it cannot overfit, and should match least squares). Networks with hidden
         layers always hold ``validation_fraction`` of the rows out of training: they
-        choose the weight decay and calibrate the prediction intervals.
+        choose the weight decay and calibrate the prediction intervals (except where
+        cross-validation chooses it, see ``weight_decay``).
     validation_fraction, patience, tol
         Early-stopping controls.
     dtype : {"float64", "float32"}
@@ -458,7 +463,8 @@ class NeuralRegressor(_Estimator):
         ``(mean, std)`` with ``return_std``.
 
         Intervals are split-conformal on rows held out from training (the validation
-        rows): the ``interval`` quantile of ``|y - mean| / spread`` there times each row's
+        rows; every row's out-of-fold prediction where cross-validation chose the weight
+        decay): the ``interval`` quantile of ``|y - mean| / spread`` there times each row's
         spread, where the spread is the same for every row of a squared-error network
         and the Gaussian mixture's standard deviation for Gaussian-loss members. Without
         held-out rows (the linear neuron without early stopping) the training rows
@@ -505,6 +511,11 @@ class NeuralRegressor(_Estimator):
         rows = f"{self.n_samples_}" + (
             f" ({self.n_samples_ - held} trained, {held} held out)" if held else ""
         )
+        chosen_on = (
+            f"by {CV_FOLDS}-fold cross-validation"
+            if calibration.source == "cross-validation"
+            else "on the validation rows"
+        )
         lines = [
             f"Neural network regression: {arch}, {n_params} parameters",
             "=" * 72,
@@ -514,7 +525,7 @@ class NeuralRegressor(_Estimator):
             f"(best {self.best_epoch_})   Early stopping: {'on' if cfg.early_stopping else 'off'}",
             f"Weight decay: {cfg.weight_decay:g}"
             + (
-                " (chosen on the validation rows; RMSE "
+                f" (chosen {chosen_on}; RMSE "
                 + ", ".join(f"{k:g}: {v:.4g}" for k, v in self.weight_decay_search_.items())
                 + ")"
                 if self.weight_decay_search_

@@ -22,7 +22,8 @@ from galton.training.replay import Reservoir
 class HeldOut:
     """Rows that calibrate the intervals: targets (m,), predicted means (m,) and spreads
     (m,) in the target's units; ``source`` is ``validation`` (held out from training, also
-    reported as ``val_`` metrics) or ``training`` (nothing was held out; the model that
+    reported as ``val_`` metrics), ``cross-validation`` (every row, predicted out of fold;
+    also the ``val_`` metrics) or ``training`` (nothing was held out; the model that
     fitted them had ``n_params`` effective parameters). ``calibration_pred`` (m,), when
     given, replaces ``pred`` in the calibration only: the predictions of models chosen
     without each row."""
@@ -72,7 +73,7 @@ def finish(
     own rows or sums), ``val_`` metrics and the interval calibration from ``held_out``, the
     replay sample, the row count and the time since ``start``."""
     metrics = dict(train_metrics)
-    if held_out.source == "validation":
+    if held_out.source in ("validation", "cross-validation"):
         val = regression_metrics(held_out.y, held_out.pred)
         metrics.update({f"val_{k}": v for k, v in val.items()})
     results.metrics = metrics

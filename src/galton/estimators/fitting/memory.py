@@ -22,7 +22,9 @@ from galton.errors import DataError, ParameterError, TrainingInterrupted
 from galton.estimators.base import _jsonable, _require_finite
 from galton.estimators.fitting.finish import HeldOut, finish, start_replay, trained_network
 from galton.estimators.fitting.recipe import (
+    CV_FOLDS,
     GAUSSIAN_STAGE,
+    cross_validates,
     network_for,
     resolve_config,
     searches_weight_decay,
@@ -53,9 +55,13 @@ class _Training:
     val_rows: np.ndarray
     watch: bool
     hooks: Checkpointing | None
+    # the cross-validation folds (row indices) that choose the weight decay, if any
+    folds: list[np.ndarray] | None = None
     # each validation row's prediction by the candidate chosen without that row (m,), set
     # by the weight-decay search: the rows that choose must not also calibrate
     unselected: np.ndarray | None = None
+    # under cross-validation, every row's out-of-fold prediction by the chosen candidate
+    out_of_fold: np.ndarray | None = None
 
     def run(self, cfg: TrainConfig, params: list[np.ndarray]) -> TrainResult:
         val = self.val_rows if self.watch else None
@@ -95,7 +101,10 @@ class _Training:
         returns the trainings, the search's validation RMSEs and the chosen config."""
         results: list[TrainResult] = []
         search: dict[float, float] = {}
-        if searches_weight_decay(self.est, cfg, len(self.val_rows)):
+        if self.folds is not None:
+            search, decay = self.cross_validate(cfg, initial, scaling)
+            cfg = replace(cfg, weight_decay=decay)
+        elif searches_weight_decay(self.est, cfg, len(self.val_rows)):
             X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
             w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
             losses, trained, preds = [], [], []
@@ -119,6 +128,41 @@ class _Training:
             start_params = initial if member == 0 else init_params(self.net, rng)
             results.append(self.member(member_cfg, start_params))
         return results, search, cfg
+
+    def cross_validate(
+        self, cfg: TrainConfig, initial: list[np.ndarray], scaling: Scaling
+    ) -> tuple[dict[float, float], float]:
+        """The weight decay ``line_if_tied`` chooses on every row's out-of-fold squared
+        error, and each candidate's cross-validated RMSE; sets ``out_of_fold`` and
+        ``unselected`` (n,). Each candidate trains from ``initial`` on the training rows
+        outside the fold, stopping early (if at all) on the validation rows outside it:
+        no row's prediction comes from a training that saw it."""
+        assert self.folds is not None
+        decays = weight_decays(self.net.has_skip)
+        rows = np.arange(len(self.y))
+        w = self.ys[:, 1] if self.ys.ndim == 2 else None
+        preds = np.empty((len(decays), len(rows)))
+        for fold in self.folds:
+            val = np.setdiff1d(self.val_rows, fold)
+            others = replace(
+                self,
+                train_rows=np.setdiff1d(self.train_rows, fold),
+                val_rows=val,
+                watch=self.watch and len(val) > 0,
+            )
+            for j, wd in enumerate(decays):
+                result = others.member(replace(cfg, weight_decay=wd), initial)
+                preds[j, fold] = point_predictions(
+                    self.engine, self.net, result.params, self.Xs[fold], cfg.dtype, scaling
+                )
+        losses = (self.y - preds) ** 2
+        chosen = line_if_tied(losses, w)
+        self.out_of_fold = preds[chosen]
+        self.unselected = preds[chosen_without_each(losses, w), rows]
+        search = {
+            wd: regression_metrics(self.y, preds[j], w)["rmse"] for j, wd in enumerate(decays)
+        }
+        return search, decays[chosen]
 
 
 #: How many standard errors of the paired difference the line's validation loss may lie
@@ -183,12 +227,16 @@ def chosen_without_each(losses: np.ndarray, weights: np.ndarray | None) -> np.nd
 
 def _split(
     est: Any, n: int, cfg: TrainConfig, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, TrainConfig]:
-    """Validation and training rows (sorted), and ``cfg`` without early stopping when no
-    rows can be held out. Networks with hidden layers always hold rows out: they calibrate
-    the intervals (split-conformal) even where early stopping is off."""
+) -> tuple[np.ndarray, np.ndarray, TrainConfig, list[np.ndarray] | None]:
+    """Validation and training rows (sorted), ``cfg`` without early stopping when no rows
+    can be held out, and the cross-validation folds (sorted rows) where they choose the
+    weight decay (``cross_validates``). Without folds, networks with hidden layers always
+    hold rows out: they calibrate the intervals (split-conformal) even where early
+    stopping is off; with folds, the out-of-fold errors calibrate, and rows are held out
+    only to stop early on."""
+    cross = cross_validates(est, cfg, n)
     early = cfg.early_stopping
-    held_out = early or len(est.hidden) > 0
+    held_out = early or (len(est.hidden) > 0 and not cross)
     n_val = int(round(n * est.validation_fraction)) if held_out else 0
     if held_out and (n_val < 2 or n - n_val < 2):
         if early:
@@ -201,7 +249,10 @@ def _split(
     order = rng.permutation(n)
     if n_val == 0 and early:
         cfg = replace(cfg, early_stopping=False)
-    return np.sort(order[:n_val]), np.sort(order[n_val:]), cfg
+    folds = None
+    if cross:  # drawn apart from the split, so every fold holds validation rows
+        folds = [np.sort(fold) for fold in np.array_split(rng.permutation(n), CV_FOLDS)]
+    return np.sort(order[:n_val]), np.sort(order[n_val:]), cfg, folds
 
 
 def _several(est: Any, cfg: TrainConfig, n_val: int) -> bool:
@@ -310,17 +361,19 @@ def fit_in_memory(
     scaling = Scaling.of_rows(X_arr, y_arr, est.standardize)
     Xs, ys = scaling.inputs(X_arr), with_weights(scaling.target(y_arr), w)
     rng = np.random.default_rng(est.seed)
-    val_rows, train_rows, cfg = _split(est, n, resolve_config(est, n), rng)
+    val_rows, train_rows, cfg, folds = _split(est, n, resolve_config(est, n), rng)
     # too wide for an undecayed skip path, unless no rows are held out to regularise the
     # hidden layers on: then the line (the skip path alone) is the safest model there is
     searched = len(train_rows) if len(val_rows) else None
+    if folds is not None:  # the smallest training the search runs
+        searched = min(len(np.setdiff1d(train_rows, fold)) for fold in folds)
     net = network_for(est, X_arr.shape[1], cfg, searched)
     initial = _initial(est, net, rng)
     digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
-    several = _several(est, cfg, len(val_rows))
+    several = folds is not None or _several(est, cfg, len(val_rows))
     with _checkpoints(est, net, digest, checkpoint, resume, several) as hooks:
         watch = len(val_rows) > 0 and cfg.early_stopping
-        run = _Training(est, engine, net, Xs, ys, y_arr, train_rows, val_rows, watch, hooks)
+        run = _Training(est, engine, net, Xs, ys, y_arr, train_rows, val_rows, watch, hooks, folds)
         trained, search, cfg = run.members(cfg, initial, rng, scaling)
     results = trained_network(trained, engine.name, net, cfg, scaling, search)
     if np.ptp(y_arr) == 0:  # nothing to learn: the output layer predicts the constant
@@ -337,6 +390,8 @@ def fit_in_memory(
     # skip path) or about the mean, fitted these rows with this many parameters
     fitted = X_arr.shape[1] + 1 if net.has_skip or not net.hidden else 1
     held = HeldOut(y_arr[calib], pred[calib], spread[calib], source, fitted)
+    if run.out_of_fold is not None:  # every row, predicted by networks that never saw it
+        held = HeldOut(y_arr, run.out_of_fold, spread, "cross-validation")
     if run.unselected is not None and est.ensemble == 1 and cfg.loss == "mse":
         held.calibration_pred = run.unselected
     metrics = regression_metrics(y_arr, pred)
