@@ -213,8 +213,13 @@ def test_a_two_column_y_is_named_as_such() -> None:
 
 def test_the_network_summary_counts_the_rows_held_out() -> None:
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(100, 2))
+    X = rng.normal(size=(300, 2))
     model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(X, X[:, 0])
+    assert "Observations: 300 (270 trained, 30 held out)" in model.summary()
+    # 100 rows: cross-validation chooses and every row trains, less any to stop on
+    model = galton.NeuralRegressor(hidden=(4,), max_epochs=5).fit(X[:100], X[:100, 0])
+    assert "Observations: 100   " in model.summary()
+    model.set_params(early_stopping=True).fit(X[:100], X[:100, 0])
     assert "Observations: 100 (90 trained, 10 held out)" in model.summary()
 
 

@@ -15,7 +15,7 @@ from galton.training.heap import keep_freed_memory
 OPTIONS = {"hidden": (8,), "seed": 1, "progress": False, "n_jobs": 1}
 
 
-def _curve(n: int = 200, seed: int = 0) -> pd.DataFrame:
+def _curve(n: int = 250, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     x = rng.uniform(-3, 3, size=(n, 2))
     y = np.sin(2 * x[:, 0]) * 3 + x[:, 1] + rng.normal(scale=0.3, size=n)

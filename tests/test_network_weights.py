@@ -114,13 +114,28 @@ def test_weighted_networks_train_on_every_engine_from_a_column(engine: str) -> N
     frame["y"] = np.sin(frame["a"]) + frame["b"]
     frame["w"] = rng.uniform(0.5, 2.0, 120)
     frame.loc[:9, "w"] = 0.0  # rows of weight 0 are left out
-    net = galton.NeuralRegressor(hidden=(8,), backend=engine, max_epochs=30, seed=1)
+    # a fixed decay: one training per fit (the search's weights are tested on numpy below)
+    settings = {"hidden": (8,), "backend": engine, "max_epochs": 30, "seed": 1}
+    net = galton.NeuralRegressor(weight_decay=1e-3, **settings)
     net.fit(frame, "y", sample_weight="w")
     assert net.feature_names_in_ == ["a", "b"] and net.n_samples_ == 110
     assert net.history_["train_loss"][-1] < net.history_["train_loss"][0]
-    plain = galton.NeuralRegressor(hidden=(8,), backend=engine, max_epochs=30, seed=1)
+    plain = galton.NeuralRegressor(weight_decay=1e-3, **settings)
     plain.fit(frame.iloc[10:].drop(columns="w"), "y")
     assert not np.allclose(net.predict(frame), plain.predict(frame))
+
+
+def test_weights_count_in_the_cross_validated_choice() -> None:
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(60, 2))
+    y = np.sin(2 * X[:, 0]) + X[:, 1] + rng.normal(scale=0.3, size=60)
+    w = np.where(X[:, 0] > 0, 4.0, 0.25)  # the bending half counts sixteen times more
+    settings = {"hidden": (8,), "max_epochs": 100, "seed": 2}
+    weighted = galton.NeuralRegressor(**settings).fit(X, y, sample_weight=w)
+    plain = galton.NeuralRegressor(**settings).fit(X, y)
+    assert weighted.calibration_.source == plain.calibration_.source == "cross-validation"
+    # the candidates' cross-validated RMSE is weighted, as the held-out search's is
+    assert weighted.weight_decay_search_ != pytest.approx(plain.weight_decay_search_)
 
 
 def test_a_weighted_update_weighs_the_new_rows() -> None:

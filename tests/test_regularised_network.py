@@ -1,8 +1,11 @@
 """A network that contains the line (issue 19): the weight decay is chosen on held-out rows
-of each training fold, the line wins when those rows cannot tell it from a network, and
-``compare`` on noise and noisy lines puts up a network that ties least squares."""
+of each training fold (by cross-validation over small ones), the line wins when those rows
+cannot tell it from a network, and ``compare`` on noise and noisy lines puts up a network
+that ties least squares."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -173,12 +176,17 @@ def test_cross_validation_scores_every_row_out_of_fold(monkeypatch: pytest.Monke
     assert "chosen by 5-fold cross-validation" in model.summary()
 
 
-def test_cross_validation_is_for_small_data_and_single_networks() -> None:
+def test_cross_validation_is_for_small_data_and_single_networks(tmp_path: Path) -> None:
     X, y = _gaussian_line(300, 6)
     small = galton.NeuralRegressor(hidden=(4,), seed=1, max_epochs=50)
     assert small.fit(X[:60], y[:60]).calibration_.source == "cross-validation"
     again = galton.NeuralRegressor(hidden=(4,), seed=1, max_epochs=50).fit(X[:60], y[:60])
     np.testing.assert_array_equal(again.predict(X), small.predict(X))  # reproducible
+    small.save(tmp_path / "small.galton")
+    loaded = galton.load(tmp_path / "small.galton")
+    assert loaded.calibration_.source == "cross-validation"
+    for a, b in zip(loaded.predict(X, interval=0.9), small.predict(X, interval=0.9), strict=True):
+        np.testing.assert_array_equal(a, b)
     # 30 validation rows choose on their own; an ensemble's members share one split
     assert small.fit(X, y).calibration_.source == "validation"
     ensemble = galton.NeuralRegressor(hidden=(4,), seed=1, max_epochs=50, ensemble=2)

@@ -507,15 +507,14 @@ class NeuralRegressor(_Estimator):
         n_params = len(self.members_) * sum(int(np.prod(s)) for s in self.net_.param_shapes())
         hist = self.history_
         calibration = self.calibration_
+        crossed = calibration.source == "cross-validation"
         held = len(calibration.scores) if calibration.source == "validation" else 0
+        if crossed and cfg.early_stopping:  # rows held out to stop on, not to calibrate
+            held = int(round(self.n_samples_ * cfg.validation_fraction))
         rows = f"{self.n_samples_}" + (
             f" ({self.n_samples_ - held} trained, {held} held out)" if held else ""
         )
-        chosen_on = (
-            f"by {CV_FOLDS}-fold cross-validation"
-            if calibration.source == "cross-validation"
-            else "on the validation rows"
-        )
+        chosen_on = f"by {CV_FOLDS}-fold cross-validation" if crossed else "on the validation rows"
         lines = [
             f"Neural network regression: {arch}, {n_params} parameters",
             "=" * 72,
