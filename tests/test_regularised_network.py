@@ -15,6 +15,7 @@ import galton
 from galton.comparison.network import compare_network
 from galton.estimators.fitting.memory import _Training, line_if_tied
 from galton.estimators.fitting.recipe import CV_FOLDS, SKIP_WEIGHT_DECAYS
+from galton.metrics import regression_metrics
 from galton.spec import TrainConfig
 from galton.training.monitor import TrainResult
 
@@ -131,6 +132,8 @@ def test_on_wide_data_the_network_stays_near_ridge() -> None:
 
 
 def _gaussian_line(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    # ``_noisy``'s line, with its noise drawn straight after X (``_noisy`` draws every
+    # kind's noise in turn): the seeds on which the held-out choice was measured to bend
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 4))
     return X, X @ np.array([1.0, -1.0, 0.5, 0.0]) + rng.normal(size=n)
@@ -138,19 +141,16 @@ def _gaussian_line(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def test_on_small_data_compares_network_ties_the_line() -> None:
     """40 rows (a compare fold of 50 rows): when 4 held-out rows chose the decay the network
-    came out 7.6% worse than least squares on new rows over these seeds (51% on one);
-    chosen by 5-fold cross-validation over all 40 rows, 0.9%."""
+    came out 9.3% worse than least squares on new rows over these seeds (65% on one);
+    chosen by 5-fold cross-validation over all 40 rows, 1.1%."""
     ratios = []
     for seed in range(8):
         X, y = _gaussian_line(2040, seed)
         net = compare_network((64, 64), "numpy", seed, None).fit(X[:40], y[:40])
         line = galton.LinearRegression().fit(X[:40], y[:40])
-        ratios.append(_rmse(y[40:], net.predict(X[40:])) / _rmse(y[40:], line.predict(X[40:])))
+        network_rmse = regression_metrics(y[40:], net.predict(X[40:]))["rmse"]
+        ratios.append(network_rmse / regression_metrics(y[40:], line.predict(X[40:]))["rmse"])
     assert np.mean(ratios) < 1.03, ratios
-
-
-def _rmse(y: np.ndarray, pred: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((y - pred) ** 2)))
 
 
 def test_cross_validation_scores_every_row_out_of_fold(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,7 +25,7 @@ from galton.estimators.base import (
 )
 from galton.estimators.fitting.dask import fit_on_dask
 from galton.estimators.fitting.memory import fit_in_memory
-from galton.estimators.fitting.recipe import CV_FOLDS, loss_for
+from galton.estimators.fitting.recipe import CV_FOLDS, loss_for, validation_rows
 from galton.estimators.fitting.stream import fit_streamed
 from galton.estimators.fitting.update import update_network
 from galton.estimators.page import FitPage, network_page
@@ -510,7 +510,7 @@ class NeuralRegressor(_Estimator):
         crossed = calibration.source == "cross-validation"
         held = len(calibration.scores) if calibration.source == "validation" else 0
         if crossed and cfg.early_stopping:  # rows held out to stop on, not to calibrate
-            held = int(round(self.n_samples_ * cfg.validation_fraction))
+            held = validation_rows(self.n_samples_, cfg.validation_fraction)
         rows = f"{self.n_samples_}" + (
             f" ({self.n_samples_ - held} trained, {held} held out)" if held else ""
         )

@@ -28,6 +28,7 @@ from galton.estimators.fitting.recipe import (
     network_for,
     resolve_config,
     searches_weight_decay,
+    validation_rows,
     weight_decays,
 )
 from galton.estimators.params import check
@@ -105,22 +106,12 @@ class _Training:
             search, decay = self.cross_validate(cfg, initial, scaling)
             cfg = replace(cfg, weight_decay=decay)
         elif searches_weight_decay(self.est, cfg, len(self.val_rows)):
-            X_val, y_val = self.Xs[self.val_rows], self.y[self.val_rows]
-            w_val = self.ys[self.val_rows, 1] if self.ys.ndim == 2 else None
-            losses, trained, preds = [], [], []
             decays = weight_decays(self.net.has_skip)
-            for wd in decays:  # each from the same start
-                result = self.member(replace(cfg, weight_decay=wd), initial)
-                pred = point_predictions(
-                    self.engine, self.net, result.params, X_val, cfg.dtype, scaling
-                )
-                search[wd] = regression_metrics(y_val, pred, w_val)["rmse"]
-                losses.append((y_val - pred) ** 2)
-                trained.append(result)
-                preds.append(pred)
-            chosen = line_if_tied(np.array(losses), w_val)
-            choices = chosen_without_each(np.array(losses), w_val)
-            self.unselected = np.array(preds)[choices, np.arange(len(choices))]
+            trained = [  # each from the same start
+                self.member(replace(cfg, weight_decay=wd), initial) for wd in decays
+            ]
+            preds = np.array([self.predict(r.params, self.val_rows, cfg, scaling) for r in trained])
+            search, chosen = self.choose(decays, preds, self.val_rows)
             results, cfg = [trained[chosen]], replace(cfg, weight_decay=decays[chosen])  # member 0
         for member in range(len(results), self.est.ensemble):
             # member k: its own random start (drawn in turn) and batch order
@@ -140,7 +131,6 @@ class _Training:
         assert self.folds is not None
         decays = weight_decays(self.net.has_skip)
         rows = np.arange(len(self.y))
-        w = self.ys[:, 1] if self.ys.ndim == 2 else None
         preds = np.empty((len(decays), len(rows)))
         for fold in self.folds:
             val = np.setdiff1d(self.val_rows, fold)
@@ -152,17 +142,32 @@ class _Training:
             )
             for j, wd in enumerate(decays):
                 result = others.member(replace(cfg, weight_decay=wd), initial)
-                preds[j, fold] = point_predictions(
-                    self.engine, self.net, result.params, self.Xs[fold], cfg.dtype, scaling
-                )
-        losses = (self.y - preds) ** 2
-        chosen = line_if_tied(losses, w)
+                preds[j, fold] = self.predict(result.params, fold, cfg, scaling)
+        search, chosen = self.choose(decays, preds, rows)
         self.out_of_fold = preds[chosen]
-        self.unselected = preds[chosen_without_each(losses, w), rows]
-        search = {
-            wd: regression_metrics(self.y, preds[j], w)["rmse"] for j, wd in enumerate(decays)
-        }
         return search, decays[chosen]
+
+    def predict(
+        self, params: list[np.ndarray], rows: np.ndarray, cfg: TrainConfig, scaling: Scaling
+    ) -> np.ndarray:
+        """A candidate's predictions (len(rows),) of ``rows``, in the target's units."""
+        return point_predictions(self.engine, self.net, params, self.Xs[rows], cfg.dtype, scaling)
+
+    def choose(
+        self, decays: tuple[float, ...], preds: np.ndarray, rows: np.ndarray
+    ) -> tuple[dict[float, float], int]:
+        """Each candidate's RMSE on ``rows`` and the index ``line_if_tied`` chooses, from
+        every candidate's predictions ``preds`` (candidates, len(rows)) of rows it never
+        trained on; sets ``unselected`` (len(rows),)."""
+        y = self.y[rows]
+        w = self.ys[rows, 1] if self.ys.ndim == 2 else None
+        losses = (y - preds) ** 2
+        self.unselected = preds[chosen_without_each(losses, w), np.arange(len(rows))]
+        search = {
+            wd: regression_metrics(y, pred, w)["rmse"]
+            for wd, pred in zip(decays, preds, strict=True)
+        }
+        return search, line_if_tied(losses, w)
 
 
 #: How many standard errors of the paired difference the line's validation loss may lie
@@ -237,7 +242,7 @@ def _split(
     cross = cross_validates(est, cfg, n)
     early = cfg.early_stopping
     held_out = early or (len(est.hidden) > 0 and not cross)
-    n_val = int(round(n * est.validation_fraction)) if held_out else 0
+    n_val = validation_rows(n, est.validation_fraction) if held_out else 0
     if held_out and (n_val < 2 or n - n_val < 2):
         if early:
             warnings.warn(
@@ -255,10 +260,11 @@ def _split(
     return np.sort(order[:n_val]), np.sort(order[n_val:]), cfg, folds
 
 
-def _several(est: Any, cfg: TrainConfig, n_val: int) -> bool:
+def _several(est: Any, cfg: TrainConfig, n_val: int, folds: list[np.ndarray] | None) -> bool:
     """Whether the fit runs several trainings (a checkpoint holds one)."""
     return (
-        searches_weight_decay(est, cfg, n_val)
+        folds is not None
+        or searches_weight_decay(est, cfg, n_val)
         or est.ensemble > 1
         or (cfg.loss == "gaussian" and cfg.optimizer == "lbfgs")
     )
@@ -370,7 +376,7 @@ def fit_in_memory(
     net = network_for(est, X_arr.shape[1], cfg, searched)
     initial = _initial(est, net, rng)
     digest = hashlib.sha256(Xs.tobytes() + ys.tobytes() + val_rows.tobytes()).hexdigest()
-    several = folds is not None or _several(est, cfg, len(val_rows))
+    several = _several(est, cfg, len(val_rows), folds)
     with _checkpoints(est, net, digest, checkpoint, resume, several) as hooks:
         watch = len(val_rows) > 0 and cfg.early_stopping
         run = _Training(est, engine, net, Xs, ys, y_arr, train_rows, val_rows, watch, hooks, folds)
@@ -384,14 +390,15 @@ def fit_in_memory(
     with np.errstate(all="ignore"):
         pred, spread = results.distribution(Xs)
     _require_finite(pred, "the trained network predicts", "training row")
-    calib = val_rows if len(val_rows) else train_rows
-    source = "validation" if len(val_rows) else "training"
-    # nothing held out: the linear neuron, or the strongest decay leaving the line (the
-    # skip path) or about the mean, fitted these rows with this many parameters
-    fitted = X_arr.shape[1] + 1 if net.has_skip or not net.hidden else 1
-    held = HeldOut(y_arr[calib], pred[calib], spread[calib], source, fitted)
     if run.out_of_fold is not None:  # every row, predicted by networks that never saw it
         held = HeldOut(y_arr, run.out_of_fold, spread, "cross-validation")
+    else:
+        calib = val_rows if len(val_rows) else train_rows
+        source = "validation" if len(val_rows) else "training"
+        # nothing held out: the linear neuron, or the strongest decay leaving the line (the
+        # skip path) or about the mean, fitted these rows with this many parameters
+        fitted = X_arr.shape[1] + 1 if net.has_skip or not net.hidden else 1
+        held = HeldOut(y_arr[calib], pred[calib], spread[calib], source, fitted)
     if run.unselected is not None and est.ensemble == 1 and cfg.loss == "mse":
         held.calibration_pred = run.unselected
     metrics = regression_metrics(y_arr, pred)

@@ -90,10 +90,15 @@ CV_BELOW_VALIDATION_ROWS = 20
 CV_MIN_ROWS = 4 * CV_FOLDS
 
 
+def validation_rows(n_rows: int, fraction: float) -> int:
+    """How many of ``n_rows`` rows the split holds out at ``validation_fraction``."""
+    return int(round(n_rows * fraction))
+
+
 def cross_validates(est: Any, cfg: TrainConfig, n_rows: int) -> bool:
     """Whether ``weight_decay="auto"`` chooses by ``CV_FOLDS``-fold cross-validation over
     all ``n_rows`` rows (small data, one squared-error network) instead of on a split."""
-    n_val = int(round(n_rows * est.validation_fraction))
+    n_val = validation_rows(n_rows, est.validation_fraction)
     return (
         searches_weight_decay(est, cfg, 1)
         and est.ensemble == 1
@@ -123,7 +128,7 @@ def _epochs(est: Any, n_rows: int, solver: str, recipe: bool, batch: int) -> int
     if est.max_epochs is not None:
         return int(est.max_epochs)
     if recipe:
-        n_train = n_rows - int(round(n_rows * est.validation_fraction))  # rows held out
+        n_train = n_rows - validation_rows(n_rows, est.validation_fraction)
         steps = math.ceil(n_train / batch)
         return int(np.clip(round(ADAM_STEP_BUDGET / steps), 10, 200))
     return {"lbfgs": LBFGS_MAX_ITER, "cg": 200}.get(solver, 300)
