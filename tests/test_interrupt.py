@@ -48,7 +48,9 @@ def _command(engine: str, epochs: int, out: str) -> list[str]:
 
 @pytest.mark.parametrize(
     ("engine", "epochs", "sig"),
-    [("numpy", 8000, signal.SIGINT), ("torch", 1500, signal.SIGTERM)],
+    # enough epochs that training, not start-up (torch's import), fills most of the run:
+    # at 1500 torch epochs a signal at 20-65% of it mostly landed before training began
+    [("numpy", 8000, signal.SIGINT), ("torch", 5000, signal.SIGTERM)],
 )
 def test_killed_fit_resumes_to_the_uninterrupted_parameters(
     engine: str, epochs: int, sig: int, tmp_path: Path
@@ -68,8 +70,8 @@ def test_killed_fit_resumes_to_the_uninterrupted_parameters(
 
     checkpoint = tmp_path / "part.galton.checkpoint"
     # Signal mid-training: half-way through the uninterrupted run's time, or, should start-up
-    # or training speed differ this time (a busy machine), earlier or later.
-    for fraction in (0.5, 0.35, 0.65, 0.2, 0.8, 1.2, 1.6):
+    # or training speed differ this time, a little earlier or later.
+    for fraction in (0.5, 0.35, 0.65, 0.2, 0.8):
         checkpoint.unlink(missing_ok=True)
         (tmp_path / "part.galton").unlink(missing_ok=True)
         proc = subprocess.Popen(
