@@ -239,3 +239,37 @@ def test_interrupted_and_resumed_training_equals_an_uninterrupted_run(
     for a, b in zip(whole.params, resumed.params, strict=True):
         np.testing.assert_array_equal(a, b)
     assert whole.history == resumed.history and whole.best_epoch == resumed.best_epoch
+
+
+@pytest.mark.parametrize("namespace", ["numpy", "torch"])
+def test_logistic_is_exact_and_silent_at_extremes(namespace: str) -> None:
+    """The hand-written logistic (sigmoid and silu, the Gaussian loss's variance gradient)
+    never exponentiates a large positive number: no overflow warning far out in either
+    tail, and it agrees with scipy's ``expit`` everywhere."""
+    import warnings
+
+    from scipy.special import expit
+
+    from galton.backends.by_hand import logistic
+
+    xp = np if namespace == "numpy" else pytest.importorskip("torch")
+    z = np.array([-1000.0, -745.0, -709.5, -40.0, -1.5, 0.0, 2.0, 40.0, 800.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflow warning fails the test
+        got = logistic(xp.asarray(z) if namespace == "numpy" else xp.tensor(z), xp)
+    np.testing.assert_allclose(np.asarray(got), expit(z), rtol=1e-12, atol=1e-300)
+
+
+def test_gaussian_loss_gradient_is_finite_for_a_vanishing_variance() -> None:
+    """A variance output far below zero (softplus ~ 0: the floor variance) gives a finite
+    loss and gradient without an overflow warning (it warned in a UCI ensemble run)."""
+    import warnings
+
+    net, params, X, y = _problem("relu", loss="gaussian")
+    params[-1][..., 1] = -1000.0  # the output bias of the raw scale
+    trainer = get_backend("numpy").make_trainer(net, params, TrainConfig(loss="gaussian"), X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss, grads = trainer.loss_and_grad(params)
+    assert np.isfinite(loss)
+    assert all(np.isfinite(g).all() for g in grads)

@@ -186,3 +186,25 @@ def test_polynomial_designs_are_built_chunk_by_chunk() -> None:
     exact = galton.LinearRegression(degree=3, solver="extended").fit(X, y)
     assert model.solver_ == "cholesky"
     np.testing.assert_allclose(model.params_, exact.params_, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2_100_003, 3), (700_001, 6), (40, 2)])
+def test_column_ranges_equal_nanmin_and_nanmax(shape: tuple[int, int]) -> None:
+    """The training inputs' ranges, read once in parallel chunks reduced by halving (odd
+    row counts, NaN, float32 and an all-NaN column included), are NumPy's nanmin and
+    nanmax exactly."""
+    import warnings
+
+    from galton.row_ranges import column_ranges
+
+    rng = np.random.default_rng(shape[0])
+    X = rng.standard_t(3, size=shape)
+    X[rng.integers(0, shape[0], 50), 0] = np.nan
+    X[:, -1] = np.nan
+    X[shape[0] // 2, 1] = -1e300  # one extreme row in the middle of a chunk
+    for data in (X, X.astype(np.float32)):
+        low, high = column_ranges(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # the all-NaN column
+            np.testing.assert_array_equal(low, np.nanmin(data, axis=0))
+            np.testing.assert_array_equal(high, np.nanmax(data, axis=0))

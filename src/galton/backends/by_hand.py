@@ -20,6 +20,12 @@ def softplus(z: Any, xp: Any) -> Any:
     return xp.logaddexp(xp.zeros_like(z), z)
 
 
+def logistic(z: Any, xp: Any) -> Any:
+    """``1 / (1 + exp(-z))`` without overflow: ``exp(-softplus(-z))`` never exponentiates a
+    positive number (``exp(-z)`` overflowed, with a warning, for z below about -709)."""
+    return xp.exp(-softplus(-z, xp))
+
+
 def activate(z: Any, name: str, xp: Any) -> Any:
     """The activation ``name`` at ``z``."""
     if name == "relu":
@@ -27,9 +33,9 @@ def activate(z: Any, name: str, xp: Any) -> Any:
     if name == "tanh":
         return xp.tanh(z)
     if name == "sigmoid":
-        return 1 / (1 + xp.exp(-z))
+        return logistic(z, xp)
     if name == "silu":
-        return z / (1 + xp.exp(-z))
+        return z * logistic(z, xp)
     return z
 
 
@@ -48,10 +54,10 @@ def activation_grad(z: Any, name: str, xp: Any) -> Any:
     if name == "tanh":
         return 1 - xp.tanh(z) ** 2
     if name == "sigmoid":
-        s = 1 / (1 + xp.exp(-z))
+        s = logistic(z, xp)
         return s * (1 - s)
     if name == "silu":
-        s = 1 / (1 + xp.exp(-z))
+        s = logistic(z, xp)
         return s * (1 + z * (1 - s))
     return xp.ones_like(z)
 
@@ -66,7 +72,7 @@ def row_losses_and_douts(out: Any, y: Any, cfg: TrainConfig, xp: Any) -> tuple[A
         dvar = 0.5 / var - 0.5 * err**2 / var**2
         # softplus' is the logistic function
         dmean = err / var + SQUARED_ERROR_ANCHOR * err
-        dscale = dvar / (1 + xp.exp(-raw))
+        dscale = dvar * logistic(raw, xp)
         return losses, xp.concatenate([dmean[:, None], dscale[:, None]], axis=1)
     err = out[:, 0] - y
     if cfg.loss == "mse" and out.shape[1] == 1:  # the common case in three operations

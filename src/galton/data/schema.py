@@ -29,6 +29,7 @@ from galton.data.loading import (
 from galton.data.preprocess import Preprocessor, apply_missing_policy, numeric_column
 from galton.data.roles import names_like_ids
 from galton.errors import DataError, NotFittedError, ParameterError
+from galton.row_ranges import column_ranges
 
 #: Columns whose magnitudes lie outside [SMALLEST, LARGEST] are refused: beyond them sums of
 #: squares overflow, or results become subnormal, even after exact power-of-two scaling.
@@ -125,8 +126,7 @@ class InputSchema:
         """Widen the training inputs' ranges to cover the rows ``X`` (n, d)."""
         if X.shape[0] == 0:
             return
-        with np.errstate(invalid="ignore"):
-            low, high = np.nanmin(X, axis=0), np.nanmax(X, axis=0)
+        low, high = column_ranges(X)
         if self.input_min_ is None or self.input_max_ is None:
             self.input_min_, self.input_max_ = low.astype(float), high.astype(float)
         else:

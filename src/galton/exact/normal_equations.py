@@ -19,25 +19,17 @@ which is what streaming and distributed fits build on.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import operator
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
 
 import numpy as np
 import scipy.linalg
 from threadpoolctl import threadpool_limits
 
 from galton.exact.design import Term, build_design
+from galton.row_ranges import chunk_rows, chunks, over_row_ranges
 
-#: Rows per chunk are chosen so one chunk of the design is about this many bytes (half a
-#: core's L2 cache here), which measured fastest for the Gram and the residual passes.
-CHUNK_BYTES = 1 << 20
-T = TypeVar("T")
 #: The normal equations are used only when every diagonal entry of the Gram matrix and
 #: ``y' W y`` lie in this range (so no product can overflow or lose digits to underflow).
 SAFE_RANGE = (2.0**-600, 2.0**600)
@@ -107,54 +99,10 @@ class _Layout:
         return build_design(X_rows, self.other_terms)
 
 
-def chunk_rows(n_columns: int) -> int:
-    """Rows per chunk for a design with ``n_columns`` columns."""
-    return max(256, CHUNK_BYTES // (8 * max(n_columns, 1)))
-
-
-def _chunks(lo: int, hi: int, rows: int) -> Iterator[slice]:
-    for start in range(lo, hi, rows):
-        yield slice(start, min(start + rows, hi))
-
-
-def _over_row_ranges(n: int, rows: int, work: Callable[[int, int], T]) -> list[T]:
-    """Run ``work(lo, hi)`` on contiguous row ranges, one per core.
-
-    Call with BLAS single-threaded (``_one_blas_thread``): chunk-sized BLAS calls split
-    over threads inside BLAS synchronise on every call, while one Python thread per core,
-    each with its own rows, measured 1.2-1.5x faster here (numpy releases the GIL inside
-    BLAS).
-    """
-    workers = max(1, min(_cores(), n // (4 * rows)))
-    if workers == 1:
-        return [work(0, n)]
-    bounds = [n * i // workers for i in range(workers + 1)]
-    pool = _pool()
-    futures = [pool.submit(work, lo, hi) for lo, hi in itertools.pairwise(bounds)]
-    return [f.result() for f in futures]
-
-
-@functools.cache
-def _pool() -> ThreadPoolExecutor:
-    """One pool for the process: starting threads costs milliseconds per fit."""
-    return ThreadPoolExecutor(_cores(), thread_name_prefix="galton-rows")
-
-
-if hasattr(os, "register_at_fork"):  # a forked child has none of the parent's threads
-    os.register_at_fork(after_in_child=_pool.cache_clear)
-
-
 def _one_blas_thread() -> threadpool_limits:
     """BLAS limited to one thread (the row ranges run in parallel instead; the small p-by-p
     factorisations are faster single-threaded too)."""
     return threadpool_limits(1, user_api="blas")
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def cross_products(
@@ -173,7 +121,7 @@ def cross_products(
     """
     layout = _Layout.of(terms, X.shape[1])
     rows = chunk_rows(len(layout.other_terms))
-    parts = _over_row_ranges(
+    parts = over_row_ranges(
         len(y), rows, lambda lo, hi: _cross_products_of(X, y, weights, layout, lo, hi, rows)
     )
     return functools.reduce(operator.add, parts)
@@ -194,7 +142,7 @@ def _cross_products_of(
     sums = np.zeros((q, 2))  # D'W1 and D'Wy of the non-intercept columns
     yy = wsum = wy = y_sum = 0.0
     ones_and_y = np.ones((rows, 2))
-    for chunk in _chunks(lo, hi, rows):
+    for chunk in chunks(lo, hi, rows):
         A = layout.columns(X[chunk])
         yc = np.asarray(y[chunk], dtype=np.float64)
         both = ones_and_y[: len(yc)]
@@ -370,7 +318,7 @@ def _residual_pass(
     layout = _Layout.of(terms, X.shape[1])
     rows = chunk_rows(len(layout.other_terms))
     centres = (stats.y_sum / stats.nobs, stats.wy / stats.wsum)
-    parts = _over_row_ranges(
+    parts = over_row_ranges(
         len(y),
         rows,
         lambda lo, hi: _residuals_of(X, y, weights, layout, coef, centres, lo, hi, rows),
@@ -404,7 +352,7 @@ def _residuals_of(
     y_mean, wy_mean = centres
     grad = np.zeros(len(b_o) + 1)
     sums = np.zeros(len(_RESIDUAL_SUMS))
-    for chunk in _chunks(lo, hi, rows):
+    for chunk in chunks(lo, hi, rows):
         A = layout.columns(X[chunk])
         yc = np.asarray(y[chunk], dtype=np.float64)
         e = yc - A @ b_o - b_0
