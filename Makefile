@@ -53,7 +53,8 @@ docs: install
 dist: install
 	.ci/wheel-check $(PY)
 
-# Speed against the competitors, measured in the same run (a quiet machine; over an hour).
+# Speed and accuracy against the competitors, measured in the same run (a quiet 2-core
+# machine: 40 minutes on 2026-12-02, whose output is kept in bench/logs/).
 bench: install
 	$(PY) bench/ols.py --repeats 3
 	$(PY) bench/neural.py --splits 3 --repeats 3
