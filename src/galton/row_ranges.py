@@ -82,13 +82,14 @@ def column_ranges(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if X.size < PARALLEL_ENTRIES or X.dtype.kind != "f":
         with np.errstate(invalid="ignore"):
             return np.nanmin(X, axis=0), np.nanmax(X, axis=0)
-    rows = max(2, CHUNK_BYTES // (X.itemsize * X.shape[1]))
+    rows = chunk_rows(X.shape[1])
 
     def part(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        pieces = [X[piece] for piece in chunks(lo, hi, rows)]
-        lows = np.array([_halving(np.fmin, piece) for piece in pieces])
-        highs = np.array([_halving(np.fmax, piece) for piece in pieces])
-        return np.fmin.reduce(lows, axis=0), np.fmax.reduce(highs, axis=0)
+        lows, highs = [], []
+        for piece in chunks(lo, hi, rows):  # both reductions while the chunk is in cache
+            lows.append(_halving(np.fmin, X[piece]))
+            highs.append(_halving(np.fmax, X[piece]))
+        return np.fmin.reduce(np.array(lows), axis=0), np.fmax.reduce(np.array(highs), axis=0)
 
     parts = over_row_ranges(len(X), rows, part)
     low, high = zip(*parts, strict=True)
